@@ -1,0 +1,213 @@
+"""The pipeline model: what every loader produces and every rule reads.
+
+Field values that a definition may leave open are typed `X | Unknown`. `source` fields say where each node came
+from; they do not take part in equality, so the same pipeline loaded from two formats compares equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from checker.model.scenario import ALWAYS, Scenario
+from checker.model.source import SourceRef
+from checker.model.values import EMPTY, FrozenDict, Unknown
+
+_model = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+def _source() -> SourceRef:
+    return field(default=SourceRef(""), compare=False, repr=False)  # type: ignore[return-value]
+
+
+class SourceFormat(Enum):
+    CODEPIPELINE_JSON = "codepipeline-json"
+    CLOUDFORMATION = "cloudformation"
+    CDK = "cdk"
+
+
+class Category(Enum):
+    SOURCE = "Source"
+    BUILD = "Build"
+    TEST = "Test"
+    DEPLOY = "Deploy"
+    APPROVAL = "Approval"
+    INVOKE = "Invoke"
+    COMPUTE = "Compute"
+
+
+class Owner(Enum):
+    AWS = "AWS"
+    THIRD_PARTY = "ThirdParty"
+    CUSTOM = "Custom"
+
+
+class PipelineType(Enum):
+    V1 = "V1"
+    V2 = "V2"
+
+
+class ExecutionMode(Enum):
+    QUEUED = "QUEUED"
+    SUPERSEDED = "SUPERSEDED"
+    PARALLEL = "PARALLEL"
+
+
+class Result(Enum):
+    """What a V2 stage does on failure or when a condition engages."""
+
+    ROLLBACK = "ROLLBACK"
+    RETRY = "RETRY"
+    FAIL = "FAIL"
+    SKIP = "SKIP"
+
+
+class RetryMode(Enum):
+    ALL_ACTIONS = "ALL_ACTIONS"
+    FAILED_ACTIONS = "FAILED_ACTIONS"
+
+
+@_model
+class ActionType:
+    category: Category | Unknown
+    owner: Owner | Unknown
+    provider: str | Unknown
+    version: str | Unknown
+
+
+@_model
+class Action:
+    name: str | Unknown
+    type: ActionType
+    run_order: int | Unknown = 1
+    configuration: FrozenDict = EMPTY
+    input_artifacts: tuple[str | Unknown, ...] = ()
+    output_artifacts: tuple[str | Unknown, ...] = ()
+    role_arn: str | Unknown | None = None
+    region: str | Unknown | None = None
+    namespace: str | Unknown | None = None
+    timeout_minutes: int | Unknown | None = None
+    commands: tuple[str | Unknown, ...] = ()
+    source: SourceRef = _source()
+
+    @property
+    def category(self) -> Category | Unknown:
+        return self.type.category
+
+    @property
+    def provider(self) -> str | Unknown:
+        return self.type.provider
+
+
+@_model
+class ConditionRule:
+    """A V2 rule (DeploymentWindow, CloudWatchAlarm, LambdaInvoke, VariableCheck, Commands) inside a condition."""
+
+    name: str | Unknown
+    provider: str | Unknown
+    version: str | Unknown = "1"
+    configuration: FrozenDict = EMPTY
+    input_artifacts: tuple[str | Unknown, ...] = ()
+    role_arn: str | Unknown | None = None
+    region: str | Unknown | None = None
+    timeout_minutes: int | Unknown | None = None
+    commands: tuple[str | Unknown, ...] = ()
+    source: SourceRef = _source()
+
+
+@_model
+class StageCondition:
+    """A V2 condition: a set of rules and the result it engages."""
+
+    result: Result | Unknown | None
+    rules: tuple[ConditionRule, ...] = ()
+    source: SourceRef = _source()
+
+
+@_model
+class FailurePolicy:
+    """`onFailure`: what happens when the stage fails (ROLLBACK, RETRY, FAIL, SKIP)."""
+
+    result: Result | Unknown | None
+    retry_mode: RetryMode | Unknown | None = None
+    conditions: tuple[StageCondition, ...] = ()
+    source: SourceRef = _source()
+
+
+@_model
+class GatePolicy:
+    """`beforeEntry` or `onSuccess`: conditions checked before the stage runs or after it succeeds."""
+
+    conditions: tuple[StageCondition, ...] = ()
+    source: SourceRef = _source()
+
+
+@_model
+class Stage:
+    name: str | Unknown
+    actions: tuple[Action, ...] = ()
+    on_failure: FailurePolicy | None = None
+    on_success: GatePolicy | None = None
+    before_entry: GatePolicy | None = None
+    source: SourceRef = _source()
+
+
+@_model
+class EncryptionKey:
+    id: str | Unknown
+    type: str | Unknown = "KMS"
+    source: SourceRef = _source()
+
+
+@_model
+class ArtifactStore:
+    """Where artifacts live; `region` is None for the single store of a one-region pipeline."""
+
+    location: str | Unknown
+    type: str | Unknown = "S3"
+    region: str | Unknown | None = None
+    encryption_key: EncryptionKey | None = None
+    source: SourceRef = _source()
+
+
+@_model
+class Variable:
+    name: str | Unknown
+    default: str | Unknown | None = None
+    description: str | Unknown | None = None
+    source: SourceRef = _source()
+
+
+@_model
+class Trigger:
+    """A V2 trigger; `git` keeps the push and pull-request filters as declared."""
+
+    provider: str | Unknown
+    source_action: str | Unknown | None = None
+    git: FrozenDict = EMPTY
+    source: SourceRef = _source()
+
+
+@_model
+class Pipeline:
+    name: str | Unknown
+    format: SourceFormat = field(compare=False)
+    pipeline_type: PipelineType | Unknown = PipelineType.V1
+    execution_mode: ExecutionMode | Unknown = ExecutionMode.SUPERSEDED
+    role_arn: str | Unknown | None = None
+    account: str | Unknown | None = None
+    region: str | Unknown | None = None
+    artifact_stores: tuple[ArtifactStore, ...] = ()
+    stages: tuple[Stage, ...] = ()
+    variables: tuple[Variable, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    scenario: Scenario = ALWAYS
+    source: SourceRef = _source()
+
+    def actions(self) -> list[Action]:
+        return [action for stage in self.stages for action in stage.actions]
+
+    @property
+    def label(self) -> str:
+        name = str(self.name)
+        return name if self.scenario.is_unconditional else f"{name} [{self.scenario.describe()}]"

@@ -1,0 +1,87 @@
+"""JSON documents: the standard library parses; a token scan finds positions and duplicate keys on demand."""
+
+from __future__ import annotations
+
+import json
+import re
+from itertools import accumulate
+
+from checker.model.source import Path
+from checker.sources.errors import LoadError
+from checker.sources.read import line_col
+from checker.sources.yamldoc import MAX_DEPTH, DuplicateKey
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.S)
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _check_depth(text: str) -> None:
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    brackets = [_DEPTH_STEP[c] for c in _STRING.sub("", text) if c in _DEPTH_STEP]
+    if brackets and max(accumulate(brackets)) > MAX_DEPTH:
+        raise LoadError(f"the document nests deeper than {MAX_DEPTH} levels")
+
+
+def parse_json(text: str) -> tuple[object, bool]:
+    """The value, and whether some object repeats a key (then `duplicate_keys` says where)."""
+    _check_depth(text)
+    repeated = False
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        nonlocal repeated
+        result = dict(items)
+        if len(result) != len(items):
+            repeated = True
+        return result
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs), repeated
+    except json.JSONDecodeError as error:
+        raise LoadError(f"invalid JSON: {error.msg}", error.lineno, error.colno) from None
+    except (ValueError, RecursionError) as error:
+        raise LoadError(f"invalid JSON: {error}") from None
+
+
+class JsonIndex:
+    """Offsets of every node of a valid JSON text, by path: (start, end), start at the key for members."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.spans: dict[Path, tuple[int, int]] = {}
+        self.duplicates: list[DuplicateKey] = []
+        self._tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        self._pos = 0
+        if self._tokens:
+            self._value((), None)
+        del self._tokens
+
+    def _value(self, path: Path, key_start: int | None) -> None:
+        token, start, end = self._tokens[self._pos]
+        self._pos += 1
+        if token == "{":
+            seen: dict[str, int] = {}
+            while self._tokens[self._pos][0] != "}":
+                key_token, key_at, _ = self._tokens[self._pos]
+                key = json.loads(key_token)
+                if key in seen:
+                    line, column = line_col(self.text, key_at)
+                    self.duplicates.append(DuplicateKey(key, line_col(self.text, seen[key])[0], line, column))
+                seen[key] = key_at
+                self._pos += 2  # the key and its colon
+                self._value(path + (key,), key_at)
+                if self._tokens[self._pos][0] == ",":
+                    self._pos += 1
+            end = self._tokens[self._pos][2]
+            self._pos += 1
+        elif token == "[":
+            index = 0
+            while self._tokens[self._pos][0] != "]":
+                self._value(path + (index,), None)
+                index += 1
+                if self._tokens[self._pos][0] == ",":
+                    self._pos += 1
+            end = self._tokens[self._pos][2]
+            self._pos += 1
+        self.spans[path] = (start if key_start is None else key_start, end)
