@@ -1,0 +1,42 @@
+"""What a loader gets and gives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from checker.model import DeployTarget, LoadProblem, Pipeline, ProblemSeverity
+from checker.sources.document import Document
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    parameters: dict[str, str] = field(default_factory=dict)  # --param and --params: template parameter values
+
+
+@dataclass(slots=True)
+class LoadResult:
+    kind: str
+    pipelines: list[Pipeline] = field(default_factory=list)
+    targets: list[DeployTarget] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    note: str | None = None
+
+    def problem(
+        self, doc: Document, message: str, line: int | None = None, column: int | None = None,
+        severity: ProblemSeverity = ProblemSeverity.ERROR,
+    ) -> None:  # fmt: skip
+        self.problems.append(LoadProblem(file=doc.file, message=message, line=line, column=column, severity=severity))
+
+
+def report_reader_findings(doc: Document, result: LoadResult, what: str) -> None:
+    """Duplicate keys and unknown tags: AWS rejects such files; say where, and go on with what was read."""
+    for dup in doc.duplicates:
+        result.problem(
+            doc,
+            f"duplicate key '{dup.key}' (first on line {dup.first_line}): {what} rejects duplicate keys; "
+            "pipelint used the last one",
+            dup.line,
+            dup.column,
+        )
+    for tag in doc.unknown_tags:
+        result.problem(doc, f"unknown tag {tag.tag}: {what} does not define it; read as if untagged", tag.line, tag.column)

@@ -1,0 +1,144 @@
+"""Evaluate a resource once per scenario its conditions allow, and merge the scenarios that agree.
+
+The parameters that matter are those the resource's conditions read (its own `Condition` and every `Fn::If`
+inside it). Each takes the values it can have: the value given on the command line; else its AllowedValues;
+else its default and every constant the template compares it with, plus "any other value" when those do not
+cover both outcomes. Beyond MAX_SCENARIOS combinations, defaults are fixed, and what is still open stays
+undecided (values under it are Unknown).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from typing import Callable, Iterator, TypeVar
+
+from checker.loaders.cloudformation.template import PSEUDO, Evaluator, Template, param_text
+from checker.model import ANY_OTHER, Scenario
+
+MAX_SCENARIOS = 16
+M = TypeVar("M")
+
+
+def _walk(value: object) -> Iterator[dict]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def conditions_used(resource: dict) -> set[str]:
+    names = {resource["Condition"]} if isinstance(resource.get("Condition"), str) else set()
+    for mapping in _walk(resource.get("Properties")):
+        arg = mapping.get("Fn::If")
+        if len(mapping) == 1 and isinstance(arg, list) and arg and isinstance(arg[0], str):
+            names.add(arg[0])
+    return names
+
+
+def _closure(template: Template, names: set[str]) -> set[str]:
+    seen, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for mapping in _walk(template.conditions.get(name)):
+            if isinstance(mapping.get("Condition"), str):
+                todo.append(mapping["Condition"])
+    return seen
+
+
+def _compared(template: Template) -> dict[str, set[str]]:
+    """Constants each parameter is compared with anywhere in the template's conditions."""
+    found: dict[str, set[str]] = {}
+    for mapping in _walk(template.conditions):
+        pair = mapping.get("Fn::Equals")
+        if len(mapping) != 1 or not isinstance(pair, list) or len(pair) != 2:
+            continue
+        for side, other in ((pair[0], pair[1]), (pair[1], pair[0])):
+            if isinstance(side, dict) and isinstance(side.get("Ref"), str) and isinstance(other, (str, int, bool)):
+                found.setdefault(side["Ref"], set()).add(param_text(other))
+    return found
+
+
+def domains(template: Template, resource: dict) -> dict[str, list[str]]:
+    conditions = _closure(template, conditions_used(resource))
+    names = {
+        m["Ref"] for c in conditions for m in _walk(template.conditions.get(c)) if isinstance(m.get("Ref"), str)
+    }
+    compared = _compared(template)
+    result = {}
+    for name in sorted(names):
+        if name in template.given or (name not in template.parameters and name not in PSEUDO):
+            continue
+        param = template.parameters.get(name)
+        constants = compared.get(name, set())
+        if param is not None and param.allowed:
+            values = list(param.allowed)
+        else:
+            default = param.default if param else None
+            values = ([default] if default is not None else []) + sorted(constants - {default})
+            if default is None or constants <= {default}:
+                values.append(ANY_OTHER)
+        result[name] = values
+    return result
+
+
+def _plan(template: Template, resource: dict) -> tuple[dict[str, list[str]], frozenset[str]]:
+    found = domains(template, resource)
+    if _count(found) <= MAX_SCENARIOS:
+        return found, frozenset()
+    for name in list(found):  # too many: parameters with defaults keep them
+        param = template.parameters.get(name)
+        if param is not None and param.default is not None:
+            found[name] = [param.default]
+    if _count(found) <= MAX_SCENARIOS:
+        return found, frozenset()
+    return {}, frozenset(_closure(template, conditions_used(resource)))
+
+
+def _count(found: dict[str, list[str]]) -> int:
+    total = 1
+    for values in found.values():
+        total *= len(values)
+    return total
+
+
+def variants(template: Template, resource: dict, build: Callable[[Evaluator], tuple[M, ...]]) -> list[tuple[M, Scenario]]:
+    """`build` under every scenario; equal results merged, each tagged with the scenario it holds in."""
+    found, undecided = _plan(template, resource)
+    names = list(found)
+    groups: dict[tuple, list[tuple[str, ...]]] = {}
+    for combo in itertools.product(*(found[n] for n in names)):
+        models = build(Evaluator(template, dict(zip(names, combo)), undecided))
+        groups.setdefault(models, []).append(combo)
+    result = []
+    for models, combos in groups.items():
+        scenario = Scenario(_simplify(names, found, combos), tuple(sorted(undecided)))
+        result.extend((model, scenario) for model in models)
+    return result
+
+
+def _simplify(names: list[str], found: dict[str, list[str]], combos: list[tuple[str, ...]]) -> tuple:
+    """Drop the parameters that do not matter within a group of combinations; the rest describe it."""
+    names, rows = list(names), {tuple(c) for c in combos}
+    index = 0
+    while index < len(names):
+        values = found[names[index]]
+        if all(row[:index] + (v,) + row[index + 1 :] in rows for row in rows for v in values):
+            rows = {row[:index] + row[index + 1 :] for row in rows}
+            names.pop(index)
+        else:
+            index += 1
+    if not names:
+        return ()
+    return tuple(tuple(zip(names, row)) for row in sorted(rows))
+
+
+def tag(model: M, scenario: Scenario, **fields: object) -> M:
+    return dataclasses.replace(model, scenario=scenario, **fields)  # type: ignore[type-var]
