@@ -89,7 +89,7 @@ def _is_assembly(path: str) -> bool:
 def _load_file(run: _Run, path: str, display: str, explicit: bool) -> None:
     run.disk[display] = path
     try:
-        doc = open_document(path, display)
+        doc = open_document(path, display, run.options.max_file_bytes)
     except LoadError as error:
         run.fail(display, _explain(path, error.message), error.line, error.column)
         return

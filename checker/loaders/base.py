@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 
 from checker.model import DeployTarget, LoadProblem, Pipeline, ProblemSeverity
 from checker.sources.document import Document
+from checker.sources.read import MAX_FILE_BYTES
 
 
 @dataclass(frozen=True, slots=True)
 class LoadOptions:
     parameters: dict[str, str] = field(default_factory=dict)  # --param and --params: template parameter values
+    max_file_bytes: int = MAX_FILE_BYTES
 
 
 @dataclass(slots=True)

@@ -1,0 +1,162 @@
+"""The analysis the rules and `pipelint show` ask: for every action, whether it deploys, where, and how.
+
+Rules never re-derive these facts; they ask an `Analysis`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from checker.analysis.deploys import DeployVerdict, Role, verdict
+from checker.analysis.environment import Environment, EnvironmentMap, classify
+from checker.analysis.links import Link, Linker
+from checker.analysis.strategy import Rollback, Strategy, StrategyClass, target_facts
+from checker.model import (
+    Action,
+    Category,
+    CloudFormationStack,
+    CodeDeployConfig,
+    DeployTarget,
+    Pipeline,
+    Result,
+    SamFunction,
+    Stage,
+    Unknown,
+    Workspace,
+)
+from checker.model.arn import account_of
+from checker.model.values import as_text
+
+
+@dataclass(frozen=True, slots=True)
+class ActionFacts:
+    pipeline: Pipeline
+    stage_index: int
+    stage: Stage
+    action: Action
+    verdict: DeployVerdict
+    account: str | Unknown | None  # where the action runs: its role's account, else the pipeline's
+    region: str | Unknown | None
+    environment: Environment
+    link: Link
+    strategy: Strategy | None
+    rollback: Rollback | None
+    stage_rollback: bool  # a V2 onFailure ROLLBACK covers the stage
+
+    @property
+    def is_deploy(self) -> bool:
+        return self.verdict.role is Role.DEPLOY
+
+    @property
+    def is_approval(self) -> bool:
+        return self.action.category is Category.APPROVAL
+
+    @property
+    def label(self) -> str:
+        return f"action '{self.action.name}' in stage '{self.stage.name}'"
+
+    def runs_before(self, other: ActionFacts) -> bool | None:
+        """Strictly before: an earlier stage, or a lower run order in the same stage (equal = parallel)."""
+        if self.stage_index != other.stage_index:
+            return self.stage_index < other.stage_index
+        a, b = self.action.run_order, other.action.run_order
+        if isinstance(a, Unknown) or isinstance(b, Unknown):
+            return None
+        return a < b
+
+
+class Analysis:
+    def __init__(self, workspace: Workspace, environments: EnvironmentMap | None = None) -> None:
+        self.workspace = workspace
+        self.environments = environments or EnvironmentMap()
+        self.linker = Linker(workspace)
+        self.configs = [t for t in workspace.targets if isinstance(t, CodeDeployConfig)]
+        self._facts: dict[int, tuple[ActionFacts, ...]] = {}
+
+    def actions(self, pipeline: Pipeline) -> tuple[ActionFacts, ...]:
+        key = id(pipeline)
+        if key not in self._facts:
+            self._facts[key] = tuple(
+                self._action(pipeline, index, stage, action)
+                for index, stage in enumerate(pipeline.stages)
+                for action in stage.actions
+            )
+        return self._facts[key]
+
+    def deploys(self, pipeline: Pipeline) -> list[ActionFacts]:
+        return [facts for facts in self.actions(pipeline) if facts.is_deploy]
+
+    def approvals(self, pipeline: Pipeline) -> list[ActionFacts]:
+        return [facts for facts in self.actions(pipeline) if facts.is_approval]
+
+    def _action(self, pipeline: Pipeline, index: int, stage: Stage, action: Action) -> ActionFacts:
+        judged = verdict(action)
+        account = account_of(action.role_arn) if action.role_arn is not None else pipeline.account
+        region = action.region if action.region is not None else pipeline.region
+        link = self.linker.link(action) if judged.role is not Role.NONE else Link((), "")
+        environment = classify(self._signals(stage, action, link), as_text(account), self.environments)
+        strategy, rollback = self._facts_of(action, judged, link) if judged.role is Role.DEPLOY else (None, None)
+        failure = stage.on_failure
+        return ActionFacts(
+            pipeline=pipeline, stage_index=index, stage=stage, action=action, verdict=judged, account=account,
+            region=region, environment=environment, link=link, strategy=strategy, rollback=rollback,
+            stage_rollback=failure is not None and failure.result is Result.ROLLBACK,
+        )  # fmt: skip
+
+    def _signals(self, stage: Stage, action: Action, link: Link) -> list[tuple[str, str, int]]:
+        signals: list[tuple[str, str, int]] = []
+        config = action.configuration
+        for key, where in (("StackName", "stack name"), ("DeploymentGroupName", "deployment group name"),
+                           ("ServiceName", "service name"), ("EnvironmentName", "environment name"),
+                           ("Environment", "AppConfig environment"), ("ProjectName", "CodeBuild project name"),
+                           ("FunctionName", "Lambda function name"), ("BucketName", "bucket name")):  # fmt: skip
+            text = as_text(config.get(key))
+            if text:
+                signals.append((where, text, 50))
+        for target in link.targets:
+            for name, value in target.template_parameters.items():
+                if "env" in name.lower() or "stage" in name.lower():
+                    signals.append((f"template parameter {name}", str(value), 45))
+        if as_text(action.name):
+            signals.append(("action name", as_text(action.name) or "", 30))
+        if as_text(stage.name):
+            signals.append(("stage name", as_text(stage.name) or "", 20))
+        return signals
+
+    def _facts_of(self, action: Action, judged: DeployVerdict, link: Link) -> tuple[Strategy, Rollback]:
+        provider = as_text(action.provider) or ""
+        facts = [f for t in link.targets if (f := target_facts(t, self.configs)) is not None]
+        if facts:
+            return _combine(facts)
+        if provider.startswith("CloudFormation"):
+            mode = as_text(action.configuration.get("ActionMode")) or "CREATE_UPDATE"
+            shifting = [t for t in link.targets if isinstance(t, SamFunction)]
+            detail = "stack update" if not shifting else "stack update without traffic shifting"
+            if any(isinstance(t, CloudFormationStack) for t in link.targets) and link.note.endswith("scanned files"):
+                return (Strategy(StrategyClass.UNKNOWN, f"{mode}: {link.note}"),
+                        Rollback(True, False, "CloudFormation rolls back a failed stack update"))  # fmt: skip
+            return Strategy(StrategyClass.ALL_AT_ONCE, f"{mode} {detail}"), Rollback(True, False, "CloudFormation rolls back a failed stack update")
+        if provider == "S3":
+            return Strategy(StrategyClass.ALL_AT_ONCE, "S3 deploy replaces the objects at once"), Rollback(False, False, "an S3 deploy has no rollback")
+        if judged.role is Role.DEPLOY and action.category is not Category.DEPLOY:
+            return (Strategy(StrategyClass.UNKNOWN, f"a deploy run inside a {provider} action"),
+                    Rollback(False, False, f"a {provider} action has no automatic rollback"))  # fmt: skip
+        if link.note:
+            return Strategy(StrategyClass.UNKNOWN, link.note), Rollback(None, None, link.note)
+        return Strategy(StrategyClass.UNKNOWN, f"{provider} deploy"), Rollback(None, None, f"{provider}: rollback unknown")
+
+
+def _combine(facts: list[tuple[Strategy, Rollback]]) -> tuple[Strategy, Rollback]:
+    """Several targets (variants, or functions of one stack): the least safe strategy and rollback."""
+    order = [StrategyClass.ALL_AT_ONCE, StrategyClass.UNKNOWN, StrategyClass.ROLLING]
+    strategies = [s for s, _ in facts]
+    worst = next((s for cls in order for s in strategies if s.cls is cls), strategies[0])
+    rollbacks = [r for _, r in facts]
+    worst_rollback = next((r for r in rollbacks if r.on_failure is False), None) or next(
+        (r for r in rollbacks if r.on_failure is None), rollbacks[0]
+    )
+    return worst, worst_rollback
+
+
+def is_deploy_target(target: DeployTarget) -> bool:
+    return not isinstance(target, CodeDeployConfig)

@@ -1,0 +1,136 @@
+"""Linking a deploy action to what it deploys, by name, across every file of the run.
+
+A CodeDeploy action names an application and a deployment group; an ECS action a cluster and a service; a
+CloudFormation action a stack and a template file in an artifact. The target may be defined in another template
+of the same run. Names match when equal, or when both are the same unresolved reference in the same file (an
+action's `!Ref DeployGroup` and the group `DeployGroup` itself). When nothing matches, the note says what was
+looked for, so rules can answer *unknown* with that reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+from checker.model import (
+    Action,
+    AppConfigStrategy,
+    BeanstalkEnvironment,
+    CloudFormationStack,
+    CodeDeployGroup,
+    DeployTarget,
+    EcsService,
+    SamFunction,
+    TargetKind,
+    Unknown,
+    Workspace,
+)
+from checker.model.values import as_text
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    targets: tuple[DeployTarget, ...]
+    note: str
+
+
+def _same(wanted: object, have: object, target: DeployTarget, action: Action) -> bool:
+    if wanted is None or have is None:
+        return False
+    if isinstance(wanted, str) and isinstance(have, str):
+        return wanted == have
+    same_file = target.source.file == action.source.file
+    text = as_text(wanted)
+    if same_file and text == f"${{{target.logical_id}}}":
+        return True
+    return same_file and isinstance(wanted, Unknown) and isinstance(have, Unknown) and wanted.text is not None and wanted.text == have.text
+
+
+class Linker:
+    def __init__(self, workspace: Workspace) -> None:
+        self.by_kind: dict[TargetKind, list[DeployTarget]] = {}
+        self.by_file: dict[str, list[DeployTarget]] = {}
+        for target in workspace.targets:
+            self.by_kind.setdefault(target.kind, []).append(target)
+            self.by_file.setdefault(os.path.basename(target.source.file), []).append(target)
+        self.template_files = {os.path.basename(f.file) for f in workspace.files if f.kind in ("cloudformation", "cdk")}
+
+    def link(self, action: Action) -> Link:
+        provider = as_text(action.provider) or ""
+        config = action.configuration
+        if provider in ("CodeDeploy", "CodeDeployToECS"):
+            app, group = config.get("ApplicationName"), config.get("DeploymentGroupName")
+            found = [t for t in self.by_kind.get(TargetKind.CODEDEPLOY_GROUP, [])
+                     if isinstance(t, CodeDeployGroup) and _same(group, t.group_name, t, action)
+                     and (_same(app, t.application_name, t, action) or isinstance(app, Unknown) or isinstance(t.application_name, Unknown))]  # fmt: skip
+            return self._result(found, f"CodeDeploy deployment group {app}/{group}")
+        if provider == "ECS":
+            service = config.get("ServiceName")
+            found = [t for t in self.by_kind.get(TargetKind.ECS_SERVICE, [])
+                     if isinstance(t, EcsService) and (_same(service, t.service_name, t, action) or _same(service, None, t, action)
+                                                        or as_text(service) == f"${{{t.logical_id}}}" and t.source.file == action.source.file)]  # fmt: skip
+            return self._result(found, f"ECS service {config.get('ClusterName')}/{service}")
+        if provider == "ElasticBeanstalk":
+            env = config.get("EnvironmentName")
+            found = [t for t in self.by_kind.get(TargetKind.BEANSTALK_ENVIRONMENT, [])
+                     if isinstance(t, BeanstalkEnvironment) and _same(env, t.environment_name, t, action)]  # fmt: skip
+            return self._result(found, f"Elastic Beanstalk environment {config.get('ApplicationName')}/{env}")
+        if provider == "AppConfig":
+            strategy = config.get("DeploymentStrategy")
+            text = as_text(strategy) or ""
+            if text.startswith("AppConfig."):
+                return Link((AppConfigStrategy(logical_id=text, name=text),), f"predefined AppConfig strategy {text}")
+            found = [t for t in self.by_kind.get(TargetKind.APPCONFIG_STRATEGY, [])
+                     if isinstance(t, AppConfigStrategy) and (_same(strategy, t.name, t, action) or _same(strategy, None, t, action))]  # fmt: skip
+            return self._result(found, f"AppConfig deployment strategy {strategy}")
+        if provider.startswith("CloudFormation"):
+            return self._stack(action)
+        return Link((), "")
+
+    def _result(self, found: list[DeployTarget], wanted: str) -> Link:
+        if not found:
+            return Link((), f"{wanted} is not defined in the scanned files")
+        files = sorted({t.source.file for t in found})
+        return Link(tuple(found), f"{wanted} defined in {', '.join(files)}")
+
+    def _stack(self, action: Action) -> Link:
+        config = action.configuration
+        stack = CloudFormationStack(logical_id=str(config.get("StackName")), stack_name=config.get("StackName"),
+                                    template_url=config.get("TemplatePath"))  # fmt: skip
+        template_path = as_text(config.get("TemplatePath")) or ""
+        name = os.path.basename(template_path.partition("::")[2]) if "::" in template_path else ""
+        if not name:
+            return Link((stack,), f"stack {stack.stack_name}; no TemplatePath to read its resources from")
+        if name not in self.template_files:
+            return Link((stack,), f"stack {stack.stack_name} from {name}, which is not in the scanned files")
+        overrides = _overrides(config.get("ParameterOverrides"))
+        inside = [t for t in self.by_file.get(name, []) if not isinstance(t, CloudFormationStack) and _agrees(t, overrides)]
+        detail = f"stack {stack.stack_name} from {name}"
+        if overrides:
+            detail += " with " + ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
+        return Link((stack, *inside), detail)
+
+
+def _overrides(raw: object) -> dict[str, str]:
+    text = as_text(raw)
+    if not text:
+        return {}
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return {}
+    return {str(k): v for k, v in parsed.items() if isinstance(v, str)} if isinstance(parsed, dict) else {}
+
+
+def _agrees(target: DeployTarget, overrides: dict[str, str]) -> bool:
+    """A target variant fits the action when its scenario allows the parameter values the action passes."""
+    for name, value in overrides.items():
+        allowed = target.scenario.values_of(name)
+        if allowed is not None and value not in allowed:
+            return False
+    return True
+
+
+def is_traffic_shifting(target: DeployTarget) -> bool:
+    return isinstance(target, SamFunction) and target.deployment_preference is not None

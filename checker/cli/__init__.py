@@ -1,0 +1,1 @@
+"""The `pipelint` command line."""
