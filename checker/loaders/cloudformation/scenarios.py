@@ -126,18 +126,18 @@ def variants(template: Template, resource: dict, build: Callable[[Evaluator], tu
 
 def _simplify(names: list[str], found: dict[str, list[str]], combos: list[tuple[str, ...]]) -> tuple:
     """Drop the parameters that do not matter within a group of combinations; the rest describe it."""
-    names, rows = list(names), {tuple(c) for c in combos}
+    names, rows = list(names), list(dict.fromkeys(tuple(c) for c in combos))  # in the template's order
     index = 0
     while index < len(names):
-        values = found[names[index]]
-        if all(row[:index] + (v,) + row[index + 1 :] in rows for row in rows for v in values):
-            rows = {row[:index] + row[index + 1 :] for row in rows}
+        values, present = found[names[index]], set(rows)
+        if all(row[:index] + (v,) + row[index + 1 :] in present for row in rows for v in values):
+            rows = list(dict.fromkeys(row[:index] + row[index + 1 :] for row in rows))
             names.pop(index)
         else:
             index += 1
     if not names:
         return ()
-    return tuple(tuple(zip(names, row)) for row in sorted(rows))
+    return tuple(tuple(zip(names, row)) for row in rows)
 
 
 def tag(model: M, scenario: Scenario, **fields: object) -> M:
