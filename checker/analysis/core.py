@@ -76,11 +76,13 @@ class Analysis:
     def actions(self, pipeline: Pipeline) -> tuple[ActionFacts, ...]:
         key = id(pipeline)
         if key not in self._facts:
-            self._facts[key] = tuple(
-                self._action(pipeline, index, stage, action)
-                for index, stage in enumerate(pipeline.stages)
-                for action in stage.actions
-            )
+            earlier: list[Action] = []
+            facts = []
+            for index, stage in enumerate(pipeline.stages):
+                for action in sorted(stage.actions, key=_run_order):
+                    facts.append(self._action(pipeline, index, stage, action, earlier))
+                    earlier.append(action)
+            self._facts[key] = tuple(facts)
         return self._facts[key]
 
     def deploys(self, pipeline: Pipeline) -> list[ActionFacts]:
@@ -89,11 +91,11 @@ class Analysis:
     def approvals(self, pipeline: Pipeline) -> list[ActionFacts]:
         return [facts for facts in self.actions(pipeline) if facts.is_approval]
 
-    def _action(self, pipeline: Pipeline, index: int, stage: Stage, action: Action) -> ActionFacts:
+    def _action(self, pipeline: Pipeline, index: int, stage: Stage, action: Action, earlier: list[Action]) -> ActionFacts:
         judged = verdict(action)
         account = account_of(action.role_arn) if action.role_arn is not None else pipeline.account
         region = action.region if action.region is not None else pipeline.region
-        link = self.linker.link(action) if judged.role is not Role.NONE else Link((), "")
+        link = self.linker.link(action, earlier) if judged.role is not Role.NONE else Link((), "")
         environment = classify(self._signals(stage, action, link), as_text(account), self.environments)
         strategy, rollback = self._facts_of(action, judged, link) if judged.role is Role.DEPLOY else (None, None)
         failure = stage.on_failure
@@ -144,6 +146,10 @@ class Analysis:
         if link.note:
             return Strategy(StrategyClass.UNKNOWN, link.note), Rollback(None, None, link.note)
         return Strategy(StrategyClass.UNKNOWN, f"{provider} deploy"), Rollback(None, None, f"{provider}: rollback unknown")
+
+
+def _run_order(action: Action) -> int:
+    return action.run_order if isinstance(action.run_order, int) else 0
 
 
 def _combine(facts: list[tuple[Strategy, Rollback]]) -> tuple[Strategy, Rollback]:

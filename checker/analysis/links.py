@@ -56,9 +56,14 @@ class Linker:
             self.by_file.setdefault(os.path.basename(target.source.file), []).append(target)
         self.template_files = {os.path.basename(f.file) for f in workspace.files if f.kind in ("cloudformation", "cdk")}
 
-    def link(self, action: Action) -> Link:
+    def link(self, action: Action, earlier: list[Action] | None = None) -> Link:
+        """The targets of a deploy action; `earlier` are the actions that run before it in its pipeline."""
         provider = as_text(action.provider) or ""
         config = action.configuration
+        if provider == "CloudFormation" and config.get("ActionMode") == "CHANGE_SET_EXECUTE":
+            prepared = _change_set_source(action, earlier or [])
+            if prepared is not None:  # the change set's template and parameters are the ones it was created with
+                return self._stack(prepared, executes=action)
         if provider in ("CodeDeploy", "CodeDeployToECS"):
             app, group = config.get("ApplicationName"), config.get("DeploymentGroupName")
             found = [t for t in self.by_kind.get(TargetKind.CODEDEPLOY_GROUP, [])
@@ -94,7 +99,13 @@ class Linker:
         files = sorted({t.source.file for t in found})
         return Link(tuple(found), f"{wanted} defined in {', '.join(files)}")
 
-    def _stack(self, action: Action) -> Link:
+    def _stack(self, action: Action, executes: Action | None = None) -> Link:
+        config = action.configuration
+        if executes is not None:
+            return self._stack_link(action, f"change set {config.get('ChangeSetName')} created by '{action.name}'")
+        return self._stack_link(action, "")
+
+    def _stack_link(self, action: Action, via: str) -> Link:
         config = action.configuration
         stack = CloudFormationStack(logical_id=str(config.get("StackName")), stack_name=config.get("StackName"),
                                     template_url=config.get("TemplatePath"))  # fmt: skip
@@ -109,7 +120,20 @@ class Linker:
         detail = f"stack {stack.stack_name} from {name}"
         if overrides:
             detail += " with " + ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
+        if via:
+            detail += f" ({via})"
         return Link((stack, *inside), detail)
+
+
+def _change_set_source(action: Action, earlier: list[Action]) -> Action | None:
+    """The CHANGE_SET_REPLACE that created the change set this action executes: same stack and change set."""
+    config = action.configuration
+    for candidate in reversed(earlier):
+        other = candidate.configuration
+        if (other.get("ActionMode") == "CHANGE_SET_REPLACE" and other.get("StackName") == config.get("StackName")
+                and other.get("ChangeSetName") == config.get("ChangeSetName")):  # fmt: skip
+            return candidate
+    return None
 
 
 def _overrides(raw: object) -> dict[str, str]:
