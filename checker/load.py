@@ -104,6 +104,9 @@ def _load_file(run: _Run, path: str, display: str, explicit: bool) -> None:
     except Exception as error:  # noqa: BLE001 - a loader bug must not hide the other files
         run.fail(display, f"pipelint could not load this file (internal error: {type(error).__name__}: {error})")
         return
+    if doc.value is None:
+        run.fail(display, "the file is empty (or holds only comments): it defines no pipeline")
+        return
     note = _other_format(doc)
     if note or explicit:
         message = note or "not a pipeline definition pipelint reads (CodePipeline JSON, CloudFormation, CDK cloud assembly)"

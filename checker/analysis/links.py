@@ -69,18 +69,18 @@ class Linker:
             found = [t for t in self.by_kind.get(TargetKind.CODEDEPLOY_GROUP, [])
                      if isinstance(t, CodeDeployGroup) and _same(group, t.group_name, t, action)
                      and (_same(app, t.application_name, t, action) or isinstance(app, Unknown) or isinstance(t.application_name, Unknown))]  # fmt: skip
-            return self._result(found, f"CodeDeploy deployment group {app}/{group}")
+            return self._result(found, f"CodeDeploy deployment group {app}/{group}", action)
         if provider == "ECS":
             service = config.get("ServiceName")
             found = [t for t in self.by_kind.get(TargetKind.ECS_SERVICE, [])
                      if isinstance(t, EcsService) and (_same(service, t.service_name, t, action) or _same(service, None, t, action)
                                                         or as_text(service) == f"${{{t.logical_id}}}" and t.source.file == action.source.file)]  # fmt: skip
-            return self._result(found, f"ECS service {config.get('ClusterName')}/{service}")
+            return self._result(found, f"ECS service {config.get('ClusterName')}/{service}", action)
         if provider == "ElasticBeanstalk":
             env = config.get("EnvironmentName")
             found = [t for t in self.by_kind.get(TargetKind.BEANSTALK_ENVIRONMENT, [])
                      if isinstance(t, BeanstalkEnvironment) and _same(env, t.environment_name, t, action)]  # fmt: skip
-            return self._result(found, f"Elastic Beanstalk environment {config.get('ApplicationName')}/{env}")
+            return self._result(found, f"Elastic Beanstalk environment {config.get('ApplicationName')}/{env}", action)
         if provider == "AppConfig":
             strategy = config.get("DeploymentStrategy")
             text = as_text(strategy) or ""
@@ -88,16 +88,21 @@ class Linker:
                 return Link((AppConfigStrategy(logical_id=text, name=text),), f"predefined AppConfig strategy {text}")
             found = [t for t in self.by_kind.get(TargetKind.APPCONFIG_STRATEGY, [])
                      if isinstance(t, AppConfigStrategy) and (_same(strategy, t.name, t, action) or _same(strategy, None, t, action))]  # fmt: skip
-            return self._result(found, f"AppConfig deployment strategy {strategy}")
+            return self._result(found, f"AppConfig deployment strategy {strategy}", action)
         if provider.startswith("CloudFormation"):
             return self._stack(action)
         return Link((), "")
 
-    def _result(self, found: list[DeployTarget], wanted: str) -> Link:
+    def _result(self, found: list[DeployTarget], wanted: str, action: Action) -> Link:
         if not found:
             return Link((), f"{wanted} is not defined in the scanned files")
-        files = sorted({t.source.file for t in found})
-        return Link(tuple(found), f"{wanted} defined in {', '.join(files)}")
+        closest = _closest(found, action.source.file)
+        files = sorted({t.source.file for t in closest})
+        note = f"{wanted} defined in {', '.join(files)}"
+        others = sorted({t.source.file for t in found} - set(files))
+        if others:
+            note += f" (the closest of {len(others) + len(files)} files that define it)"
+        return Link(tuple(closest), note)
 
     def _stack(self, action: Action, executes: Action | None = None) -> Link:
         config = action.configuration
@@ -116,13 +121,26 @@ class Linker:
         if name not in self.template_files:
             return Link((stack,), f"stack {stack.stack_name} from {name}, which is not in the scanned files")
         overrides = _overrides(config.get("ParameterOverrides"))
-        inside = [t for t in self.by_file.get(name, []) if not isinstance(t, CloudFormationStack) and _agrees(t, overrides)]
+        candidates = [t for t in self.by_file.get(name, []) if not isinstance(t, CloudFormationStack) and _agrees(t, overrides)]
+        inside = _closest(candidates, action.source.file) if candidates else []
         detail = f"stack {stack.stack_name} from {name}"
         if overrides:
             detail += " with " + ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
         if via:
             detail += f" ({via})"
         return Link((stack, *inside), detail)
+
+
+def _closest(found: list[DeployTarget], file: str) -> list[DeployTarget]:
+    """Names are unique per account, not across an estate: where several files define one, the nearest wins."""
+    here = os.path.dirname(os.path.abspath(file)).split(os.sep)
+
+    def shared(target: DeployTarget) -> int:
+        there = os.path.dirname(os.path.abspath(target.source.file)).split(os.sep)
+        return len(os.path.commonprefix([here, there]))
+
+    best = max(shared(t) for t in found)
+    return [t for t in found if shared(t) == best]
 
 
 def _change_set_source(action: Action, earlier: list[Action]) -> Action | None:

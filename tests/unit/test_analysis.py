@@ -163,3 +163,13 @@ def test_same_run_order_is_parallel_not_before(tmp_path):
 def test_a_deploy_stage_that_only_invokes_deploys_nothing(tmp_path):
     analysis, pipeline = pipeline_with(tmp_path, ("Deploy", [action("Git-merge", "Invoke", "Lambda", FunctionName="merger")]))
     assert analysis.deploys(pipeline) == []
+
+
+def test_where_several_files_define_a_name_the_closest_one_is_linked():
+    ws = load_workspace([str(SAMPLES)])
+    analysis = Analysis(ws)
+    pipeline = next(p for p in ws.pipelines if p.name == "webapp-compliant" and p.source.file.endswith(".json"))
+    prod = prod_deploy(analysis, pipeline)
+    assert {t.source.file for t in prod.link.targets} == {str(SAMPLES / "01-compliant-three-accounts" / "targets.yaml")}
+    assert "the closest of 4 files that define it" in prod.link.note
+    assert prod.strategy.cls is StrategyClass.CANARY

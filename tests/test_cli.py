@@ -1,0 +1,132 @@
+"""The command line as users meet it: show, lint, exit codes, and hostile inputs that must not crash it."""
+
+import json
+
+import pytest
+
+from tests.conftest import SAMPLES, run_cli
+
+GOOD = str(SAMPLES / "01-compliant-three-accounts" / "codepipeline.json")
+
+
+def test_version_and_help():
+    assert run_cli("--version").stdout.startswith("pipelint ")
+    for command in ([], ["show"], ["lint"]):
+        result = run_cli(*command, "--help")
+        assert result.returncode == 0 and "usage: pipelint" in result.stdout
+
+
+def test_show_prints_every_scenario():
+    result = run_cli("show", "sample_pipelines/")
+    assert result.returncode == 0, result.stderr
+    for name in ("webapp-compliant", "webapp-no-approval", "webapp-shared-account", "webapp-all-at-once",
+                 "webapp-v2-rollback", "serverless-canary"):  # fmt: skip
+        assert result.stdout.count(f"\n{name}  (") + result.stdout.startswith(name) == 2, name  # JSON and template
+    assert "deploys to prod · account 333333333333" in result.stdout
+    assert "strategy: canary (CodeDeployDefault.ECSCanary10Percent5Minutes)" in result.stdout
+    assert "why prod: deployment group name 'webapp-prod' says prod" in result.stdout
+
+
+def test_show_json_is_machine_readable(tmp_path):
+    out = tmp_path / "model.json"
+    result = run_cli("show", "sample_pipelines/01-compliant-three-accounts", "--format", "json", "--output", str(out))
+    assert result.returncode == 0 and result.stdout == ""
+    data = json.loads(out.read_text())
+    assert data["schema_version"] == 1
+    pipeline = next(p for p in data["pipelines"] if p["format"] == "codepipeline-json")
+    prod = pipeline["stages"][-1]["actions"][0]
+    assert prod["deploy"]["tier"] == "prod" and prod["account"] == "333333333333"
+    assert prod["deploy"]["strategy"]["class"] == "canary"
+    assert prod["location"]["file"].endswith("codepipeline.json") and prod["location"]["line"] > 1
+    template = next(p for p in data["pipelines"] if p["format"] == "cloudformation")
+    assert template["region"] == {"unknown": "AWS::Region is known only when the stack is deployed", "text": "${AWS::Region}"}
+
+
+def test_params_from_the_command_line_and_a_file(tmp_path):
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"Parameters": {"AWS::Region": "eu-west-1"}}))
+    template = str(SAMPLES / "01-compliant-three-accounts" / "cloudformation.yaml")
+    data = json.loads(run_cli("show", template, "--format", "json", "--params", str(params)).stdout)
+    assert data["pipelines"][0]["region"] == "eu-west-1"
+    data = json.loads(run_cli("show", template, "--format", "json", "--params", str(params), "--param", "AWS::Region=us-west-2").stdout)
+    assert data["pipelines"][0]["region"] == "us-west-2"
+
+
+def test_bad_command_lines_exit_2():
+    assert run_cli("show").returncode == 2
+    assert run_cli("show", GOOD, "--param", "novalue").returncode == 2
+    result = run_cli("show", GOOD, "--params", "no/such/file.json")
+    assert result.returncode == 2 and "no/such/file.json" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_lint_loads_everything_and_exits_0_on_clean_input():
+    result = run_cli("lint", "sample_pipelines/")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "12 pipeline(s)" in result.stdout and "0 error(s)" in result.stdout
+
+
+def _alias_bomb() -> str:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for previous, name in zip("abcdefghi", "bcdefghij"):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+HOSTILE = {
+    "empty.yaml": (b"", "the file is empty"),
+    "binary.json": (bytes(range(256)) * 4, "binary"),
+    "latin1.yaml": ("Resources:\n  A: {Type: 'caf\xe9'}\n".encode("latin-1"), "not valid UTF-8"),
+    "truncated.json": (b'{"pipeline": {"name": "x", "stages": [{"name": "S", "act', "invalid JSON"),
+    "bomb.yaml": (_alias_bomb().encode(), "alias bomb"),
+    "deep.json": (b"[" * 10000 + b"]" * 10000, "deeper than"),
+    "deep.yaml": (b"a: " + b"[" * 10000 + b"]" * 10000 + b"\n", "deeper than"),
+    "tags.yaml": (b"Resources:\n  Topic:\n    Type: !Bogus AWS::SNS::Topic\n", "unknown tag !Bogus"),
+    "jinja.yaml": (b"{% if prod %}\nResources: {}\n{% endif %}\n", "unrendered template"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_input_gives_pl000_exit_2_and_the_other_files_are_still_checked(tmp_path, name):
+    data, message = HOSTILE[name]
+    (tmp_path / name).write_bytes(data)
+    result = run_cli("lint", str(tmp_path / name), GOOD)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    line = next(line for line in result.stdout.splitlines() if name in line)
+    assert "PL000" in line and message in line
+    assert "1 pipeline(s)" in result.stdout  # the good file was still loaded
+
+
+def test_a_50_mb_file_is_refused_quickly(tmp_path):
+    big = tmp_path / "big.json"
+    with open(big, "wb") as handle:
+        handle.write(b'{"a": "')
+        handle.seek(50 * 1024 * 1024)
+        handle.write(b'"}')
+    result = run_cli("lint", str(big), GOOD, timeout=30)
+    assert result.returncode == 2
+    assert "50.0 MB, larger than the 20 MB" in result.stdout
+
+
+def test_a_path_that_does_not_exist(tmp_path):
+    result = run_cli("lint", str(tmp_path / "missing.yaml"), GOOD)
+    assert result.returncode == 2
+    assert f"{tmp_path / 'missing.yaml'}: error PL000 no such file or directory" in result.stdout
+
+
+def test_a_directory_with_no_pipelines_exits_0_with_a_clear_message(tmp_path):
+    (tmp_path / "package.json").write_text('{"name": "web", "version": "1.0.0"}')
+    (tmp_path / "notes.txt").write_text("nothing here")
+    for command in ("show", "lint"):
+        result = run_cli(command, str(tmp_path))
+        assert result.returncode == 0
+        assert "No pipelines found in 1 file(s)" in result.stdout
+
+
+def test_errors_point_at_the_line_and_show_the_source(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("Resources:\n  P:\n    Type: [unclosed\n")
+    result = run_cli("lint", str(bad))
+    assert result.returncode == 2
+    first = result.stdout.splitlines()[0]
+    assert first.startswith(f"{bad}:4:1: error PL000 invalid YAML")
