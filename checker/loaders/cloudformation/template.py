@@ -191,20 +191,21 @@ class Evaluator:
             return NO_VALUE
         if name in self.t.given:
             return self._typed(name, self.t.given[name])
+        if name in self.t.parameters or name in self.assignment:
+            return self.parameter(name)
         if name in PSEUDO:
             return PSEUDO_DEFAULTS.get(name) or Unknown(f"{name} is known only when the stack is deployed", f"${{{name}}}")
-        if name in self.t.parameters:
-            return self.parameter(name)
         if name in self.t.resources:
             return self.resource_ref(name)
         return Unknown(f"Ref to '{name}', which is neither a parameter nor a resource of this template", f"${{{name}}}")
 
     def parameter(self, name: str) -> object:
-        param = self.t.parameters[name]
+        """A parameter's value (or a pseudo parameter's, when a scenario assigns it)."""
+        param = self.t.parameters.get(name)
         value = self.assignment.get(name)
         if value == ANY_OTHER:
-            return Unknown(f"parameter {name} takes a value other than those the template compares it with", f"${{{name}}}")
-        if value is None:
+            return Unknown(f"{name} takes a value other than those the template compares it with", f"${{{name}}}")
+        if value is None and param is not None:
             value = param.default
         if value is None:
             return Unknown(f"parameter {name} has no default and no value was given (--param {name}=...)", f"${{{name}}}")
