@@ -120,8 +120,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _show(workspace: Workspace, analysis: Analysis, fmt: str, stream: TextIO) -> None:
     if fmt == "json":
-        json.dump(show.as_json(workspace, analysis), stream, indent=2)
-        stream.write("\n")
+        # compact: with an indent, the json module falls back to its pure-Python encoder (4x slower)
+        stream.write(json.dumps(show.as_json(workspace, analysis), separators=(",", ":")) + "\n")
         return
     stream.write(show.text(workspace, analysis, Style.for_stream(stream)))
     if workspace.problems:
@@ -131,9 +131,8 @@ def _show(workspace: Workspace, analysis: Analysis, fmt: str, stream: TextIO) ->
 def _lint(workspace: Workspace, fmt: str, stream: TextIO) -> None:
     if fmt == "json":
         data = show.as_json(workspace, Analysis(workspace))
-        json.dump({k: data[k] for k in ("tool", "version", "schema_version", "problems", "files")}
-                  | {"pipelines": [p["label"] for p in data["pipelines"]]}, stream, indent=2)  # fmt: skip
-        stream.write("\n")
+        summary = {k: data[k] for k in ("tool", "version", "schema_version", "problems", "files")}
+        stream.write(json.dumps(summary | {"pipelines": [p["label"] for p in data["pipelines"]]}, separators=(",", ":")) + "\n")
         return
     style = Style.for_stream(stream)
     if workspace.problems:
