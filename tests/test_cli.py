@@ -78,8 +78,9 @@ HOSTILE = {
     "latin1.yaml": ("Resources:\n  A: {Type: 'caf\xe9'}\n".encode("latin-1"), "not valid UTF-8"),
     "truncated.json": (b'{"pipeline": {"name": "x", "stages": [{"name": "S", "act', "invalid JSON"),
     "bomb.yaml": (_alias_bomb().encode(), "alias bomb"),
-    "deep.json": (b"[" * 10000 + b"]" * 10000, "deeper than"),
-    "deep.yaml": (b"a: " + b"[" * 10000 + b"]" * 10000 + b"\n", "deeper than"),
+    "deep.json": (b"[" * 10000 + b"]" * 10000, "nests deeper than"),
+    "deep.yaml": (b"a: " + b"[" * 10000 + b"]" * 10000 + b"\n", "nests deeper than"),
+    "deep-block.yaml": ("".join(" " * i + "k:\n" for i in range(2000)).encode(), "nests deeper than"),
     "tags.yaml": (b"Resources:\n  Topic:\n    Type: !Bogus AWS::SNS::Topic\n", "unknown tag !Bogus"),
     "jinja.yaml": (b"{% if prod %}\nResources: {}\n{% endif %}\n", "unrendered template"),
 }

@@ -228,8 +228,11 @@ def parse_yaml(text: str) -> YamlDocument:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
+        where = (mark.line + 1, mark.column + 1) if mark else ()
+        if "nesting depth" in str(error.problem):  # libyaml >= 0.2.6 has a limit of its own
+            raise LoadError(f"the document nests deeper than the YAML parser allows ({error.problem})", *where) from None
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
-        raise LoadError(f"invalid YAML: {message}", *((mark.line + 1, mark.column + 1) if mark else ())) from None
+        raise LoadError(f"invalid YAML: {message}", *where) from None
     except yaml.YAMLError as error:
         raise LoadError(f"invalid YAML: {error}") from None
     if root is None:

@@ -71,7 +71,8 @@ def test_an_alias_bomb_is_refused_with_its_line():
     ids=["flow", "block", "compact"],
 )
 def test_deep_nesting_is_refused_without_crashing(text):
-    with pytest.raises(LoadError, match=f"deeper than {MAX_DEPTH}"):
+    # our limit, or libyaml's own where the bundled libyaml has one (0.2.6 stops flow nesting at 1000)
+    with pytest.raises(LoadError, match=f"nests deeper than ({MAX_DEPTH} levels|the YAML parser allows)"):
         parse_yaml(text)
 
 
