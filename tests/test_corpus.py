@@ -4,7 +4,6 @@ their MANIFEST notes describe come out of the analysis."""
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 

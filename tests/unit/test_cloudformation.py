@@ -6,7 +6,8 @@ import pytest
 
 from checker.load import load_workspace
 from checker.loaders.base import LoadOptions
-from checker.loaders.cloudformation.template import Evaluator, Template
+from checker.loaders.cloudformation.evaluate import Evaluator
+from checker.loaders.cloudformation.template import Template
 from checker.loaders.declaration import NO_VALUE
 from checker.model import ANY_OTHER, Unknown
 

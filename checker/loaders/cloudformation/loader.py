@@ -5,9 +5,10 @@ from __future__ import annotations
 from checker.loaders.base import LoadOptions, LoadResult, report_reader_findings
 from checker.loaders.cloudformation.scenarios import tag, variants
 from checker.loaders.cloudformation.targets import BUILDERS, build_target
-from checker.loaders.cloudformation.template import Evaluator, Template, param_text
-from checker.loaders.declaration import NO_VALUE, DeclarationReader, pascal
-from checker.model import FrozenDict, Pipeline, ProblemSeverity, SourceFormat, Unknown
+from checker.loaders.cloudformation.evaluate import Evaluator
+from checker.loaders.cloudformation.template import Template, param_text
+from checker.loaders.declaration import DeclarationReader, pascal
+from checker.model import FrozenDict, Pipeline, ProblemSeverity, SourceFormat
 from checker.model.arn import account_of
 from checker.sources.document import Document
 
@@ -98,4 +99,4 @@ def _check_conditions(doc: Document, template: Template, result: LoadResult) -> 
             )
 
 
-__all__ = ["NAME", "sniff", "load", "NO_VALUE", "Unknown"]
+

@@ -13,7 +13,8 @@ import dataclasses
 import itertools
 from typing import Callable, Iterator, TypeVar
 
-from checker.loaders.cloudformation.template import PSEUDO, Evaluator, Template, param_text
+from checker.loaders.cloudformation.evaluate import Evaluator
+from checker.loaders.cloudformation.template import PSEUDO, Template, param_text
 from checker.model import ANY_OTHER, Scenario
 
 MAX_SCENARIOS = 16

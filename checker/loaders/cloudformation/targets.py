@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-from checker.loaders.cloudformation.template import Evaluator, Template
+from checker.loaders.cloudformation.evaluate import Evaluator
+from checker.loaders.cloudformation.template import Template
 from checker.loaders.declaration import NO_VALUE
 from checker.model import (
     AppConfigEnvironment,
