@@ -131,3 +131,12 @@ def test_errors_point_at_the_line_and_show_the_source(tmp_path):
     assert result.returncode == 2
     first = result.stdout.splitlines()[0]
     assert first.startswith(f"{bad}:4:1: error PL000 invalid YAML")
+
+
+def test_nested_stacks_are_reported_as_not_followed(tmp_path):
+    template = tmp_path / "parent.yaml"
+    template.write_text("Resources:\n  Network:\n    Type: AWS::CloudFormation::Stack\n"
+                        "    Properties: {TemplateURL: ./network.yaml}\n")  # fmt: skip
+    result = run_cli("show", str(template))
+    assert result.returncode == 0
+    assert f"{template}:2:3  Network -> ./network.yaml" in result.stdout

@@ -9,7 +9,7 @@ from typing import Any
 from checker import __version__
 from checker.analysis.core import ActionFacts, Analysis
 from checker.analysis.environment import Tier
-from checker.model import Pipeline, Stage, StageCondition, Unknown, Workspace
+from checker.model import CloudFormationStack, Pipeline, Stage, StageCondition, Unknown, Workspace
 from checker.views.jsonable import place, plain
 from checker.views.style import Style
 
@@ -31,6 +31,16 @@ def text(ws: Workspace, analysis: Analysis, style: Style) -> str:
     out: list[str] = []
     for pipeline in ws.pipelines:
         out.extend(_pipeline_text(ws, analysis, pipeline, style))
+        out.append("")
+    nested = [t for t in ws.targets if isinstance(t, CloudFormationStack) and t.external]
+    if nested:
+        out.append(style.bold("Nested stacks, not followed (their resources are unknown to this run):"))
+        seen = set()
+        for stack in nested:
+            line = f"  {_where(ws, stack.source)}  {stack.logical_id} -> {_short(stack.template_url)}"
+            if line not in seen:  # one line per stack, whatever the scenarios
+                seen.add(line)
+                out.append(line)
         out.append("")
     out.append(summary(ws))
     return "\n".join(out) + "\n"
