@@ -75,7 +75,7 @@ def _walk(run: _Run, top: str) -> Iterator[tuple[str, str]]:
             if suffix in LATER_FORMATS:
                 run.fail(os.path.normpath(path), f"{LATER_FORMATS[suffix]} files are not read by this version of "
                          "pipelint; the file was not checked", severity=ProblemSeverity.WARNING)  # fmt: skip
-            elif suffix in CANDIDATE_SUFFIXES:
+            elif suffix in CANDIDATE_SUFFIXES and os.path.isfile(path):
                 yield path, os.path.normpath(path)
 
 
@@ -92,6 +92,9 @@ def _load_file(run: _Run, path: str, display: str, explicit: bool) -> None:
         doc = open_document(path, display, run.options.max_file_bytes)
     except LoadError as error:
         run.fail(display, _explain(path, error.message), error.line, error.column)
+        return
+    except Exception as error:  # noqa: BLE001 - a reader bug must not hide the other files
+        run.fail(display, f"pipelint could not read this file (internal error: {type(error).__name__}: {error})")
         return
     try:
         if cdk.sniff(doc):

@@ -121,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
 def _show(workspace: Workspace, analysis: Analysis, fmt: str, stream: TextIO) -> None:
     if fmt == "json":
         # compact: with an indent, the json module falls back to its pure-Python encoder (4x slower)
-        stream.write(json.dumps(show.as_json(workspace, analysis), separators=(",", ":")) + "\n")
+        stream.write(json.dumps(show.as_json(workspace, analysis), separators=(",", ":"), allow_nan=False) + "\n")
         return
     stream.write(show.text(workspace, analysis, Style.for_stream(stream)))
     if workspace.problems:

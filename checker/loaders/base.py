@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from checker.model import DeployTarget, LoadProblem, Pipeline, ProblemSeverity
+from checker.model.source import Path
 from checker.sources.document import Document
 from checker.sources.read import MAX_FILE_BYTES
 
@@ -28,6 +29,16 @@ class LoadResult:
         severity: ProblemSeverity = ProblemSeverity.ERROR,
     ) -> None:  # fmt: skip
         self.problems.append(LoadProblem(file=doc.file, message=message, line=line, column=column, severity=severity))
+
+    def problems_at(self, doc: Document, issues: list[tuple[Path, str]], severity: ProblemSeverity = ProblemSeverity.ERROR) -> None:
+        """Issues found at paths in the document, each once, at its line and column."""
+        seen = {(p.line, p.column, p.message) for p in self.problems if p.file == doc.file}
+        for path, message in issues:
+            span = doc.spans(path)
+            key = (span.line if span else None, span.column if span else None, message)
+            if key not in seen:
+                seen.add(key)
+                self.problem(doc, message, key[0], key[1], severity)
 
 
 def report_reader_findings(doc: Document, result: LoadResult, what: str) -> None:

@@ -5,20 +5,24 @@ from __future__ import annotations
 
 from checker.loaders.base import LoadOptions, LoadResult, report_reader_findings
 from checker.loaders.declaration import DeclarationReader, Verbatim, camel
-from checker.model import SourceFormat
+from checker.model import SourceFormat, Unknown
 from checker.model.arn import account_of, parse_arn
 from checker.sources.document import Document
 
 NAME = "codepipeline-json"
 
 
+_DECLARATION_KEYS = {"name", "roleArn", "stages", "artifactStore", "artifactStores", "pipelineType"}
+
+
 def _declaration(value: object) -> tuple[dict, tuple[str, ...]] | None:
+    """The declaration: under "pipeline" (get-pipeline, create-pipeline input), or the document itself."""
     if not isinstance(value, dict):
         return None
     wrapped = value.get("pipeline")
-    if isinstance(wrapped, dict) and isinstance(wrapped.get("stages"), list):
+    if isinstance(wrapped, dict) and len(_DECLARATION_KEYS & wrapped.keys()) >= 2:
         return wrapped, ("pipeline",)
-    if isinstance(value.get("stages"), list) and "name" in value:
+    if "stages" in value and "name" in value and len(_DECLARATION_KEYS & value.keys()) >= 3:
         return value, ()
     return None
 
@@ -31,7 +35,9 @@ def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
     result = LoadResult(NAME)
     report_reader_findings(doc, result, "the CodePipeline API")
     found = _declaration(doc.value)
-    assert found is not None
+    if found is None:
+        result.problem(doc, "not a CodePipeline declaration")
+        return result
     declaration, path = found
     metadata = doc.value.get("metadata") if isinstance(doc.value, dict) else None
     pipeline_arn = metadata.get("pipelineArn") if isinstance(metadata, dict) else None
@@ -43,8 +49,9 @@ def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
             declaration,
             path,
             format=SourceFormat.CODEPIPELINE_JSON,
-            account=(arn.account if arn else None) or account_of(role),
-            region=arn.region if arn and arn.region else None,
+            account=(arn.account if arn else None) or account_of(role) or Unknown("the file does not say (no roleArn or pipelineArn)"),
+            region=arn.region if arn and arn.region else Unknown("the file does not say (no pipelineArn in its metadata)"),
         )
     )
+    result.problems_at(doc, reader.issues)
     return result

@@ -8,7 +8,7 @@ The two formats share one shape: the API spells keys in camelCase (`runOrder`), 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable, Protocol, TypeVar
 
@@ -60,6 +60,17 @@ class Verbatim:
         return raw
 
 
+def kind_of(value: object) -> str:
+    """A value's kind in the words of the file, for messages: 'a mapping', 'a list', 'empty', ..."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+
+
 def camel(name: str) -> str:
     return name
 
@@ -76,6 +87,7 @@ class DeclarationReader:
     file: str
     resolver: Resolver
     key: Callable[[str], str]  # API field name -> the format's spelling
+    issues: list[tuple[Path, str]] = field(default_factory=list)  # malformed structure, with where
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
@@ -126,7 +138,9 @@ class DeclarationReader:
         if isinstance(raw, Unknown):
             return [(raw, at)]
         if not isinstance(raw, list):
-            return [(Unknown(f"{self.key(name)} should be a list"), at)]
+            message = f"{self.key(name)} must be a list, not {kind_of(raw)}"
+            self.issues.append((at, message))
+            return [(Unknown(message), at)]
         items = []
         for index, element in enumerate(raw):
             value, element_at = self.resolver.node(element, at + (index,))
@@ -158,9 +172,21 @@ class DeclarationReader:
             return tuple(v if isinstance(v, (str, Unknown)) else str(v) for v in value)
         return (value,) if isinstance(value, (str, Unknown)) else ()
 
+    def _malformed(self, path: Path, message: str) -> Unknown:
+        self.issues.append((path, message))
+        return Unknown(message)
+
     # -- the declaration -------------------------------------------------------------------------------------
 
+    def opaque(self, reason: Unknown, path: Path, **extra: object) -> Pipeline:
+        """A pipeline whose declaration is not in the files: one stage that says why."""
+        stage = Stage(name=reason, opaque=reason, source=self._ref(path))
+        return Pipeline(name=Unknown(reason.reason), stages=(stage,), **{"source": self._ref(path), **extra})  # type: ignore[arg-type]
+
     def pipeline(self, decl: dict, path: Path, **extra: object) -> Pipeline:
+        raw_stages, stages_at = self._get(decl, "stages", path)
+        if raw_stages is None or raw_stages == []:
+            self.issues.append((stages_at if raw_stages == [] else path, "the pipeline has no stages (CodePipeline needs at least two)"))
         return Pipeline(
             name=self._text(decl, "name", path) or Unknown("the pipeline has no name"),
             pipeline_type=self._enum(PipelineType, decl, "pipelineType", path, PipelineType.V1),
@@ -214,7 +240,7 @@ class DeclarationReader:
 
     def _stage(self, raw: object, path: Path) -> Stage:
         if not isinstance(raw, dict):
-            reason = raw if isinstance(raw, Unknown) else Unknown(f"the stage is {type(raw).__name__}, not a mapping")
+            reason = raw if isinstance(raw, Unknown) else self._malformed(path, f"a stage must be a mapping, not {kind_of(raw)}")
             return Stage(name=reason, opaque=reason, source=self._ref(path))
         actions = []
         for item, at in self._items(raw, "actions", path):
@@ -230,7 +256,7 @@ class DeclarationReader:
 
     def _action(self, raw: object, path: Path) -> Action:
         if not isinstance(raw, dict):
-            reason = raw if isinstance(raw, Unknown) else Unknown(f"the action is {type(raw).__name__}, not a mapping")
+            reason = raw if isinstance(raw, Unknown) else self._malformed(path, f"an action must be a mapping, not {kind_of(raw)}")
             kind = ActionType(category=reason, owner=reason, provider=reason, version=reason)
             return Action(name=reason, type=kind, run_order=reason, source=self._ref(path))
         type_id, type_at = self._get(raw, "actionTypeId", path)
@@ -252,7 +278,9 @@ class DeclarationReader:
 
     def _action_type(self, raw: object, path: Path) -> ActionType:
         if not isinstance(raw, dict):
-            reason = raw if isinstance(raw, Unknown) else Unknown("the action has no ActionTypeId")
+            spelled = self.key("actionTypeId")
+            reason = raw if isinstance(raw, Unknown) else self._malformed(
+                path[:-1] if raw is None else path, f"the action has no {spelled}" if raw is None else f"{spelled} must be a mapping")
             return ActionType(category=reason, owner=reason, provider=reason, version=reason)
         return ActionType(
             category=self._enum(Category, raw, "category", path) or Unknown("the action type has no category"),

@@ -98,7 +98,7 @@ def as_bool(value: object, default: bool | None = None) -> bool | Unknown | None
 def as_int(value: object) -> int | Unknown | None:
     if value is None or isinstance(value, (Unknown, int)) and not isinstance(value, bool):
         return value  # type: ignore[return-value]
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,18}\s*", value):
         return int(value)
     return Unknown(f"{value!r} is not a whole number")
 

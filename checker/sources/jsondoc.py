@@ -36,8 +36,16 @@ def parse_json(text: str) -> tuple[object, bool]:
             repeated = True
         return result
 
+    def constant(name: str) -> object:
+        match = re.search(r"-?\b(NaN|Infinity)\b", text)
+        where = line_col(text, match.start()) if match else (None, None)
+        raise LoadError(f"{name} is not a JSON value", *where)
+
+    def integer(digits: str) -> int | str:
+        return int(digits) if len(digits) <= 4000 else digits  # Python refuses to read longer ones
+
     try:
-        return json.loads(text, object_pairs_hook=pairs), repeated
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_int=integer), repeated
     except json.JSONDecodeError as error:
         raise LoadError(f"invalid JSON: {error.msg}", error.lineno, error.colno) from None
     except (ValueError, RecursionError) as error:

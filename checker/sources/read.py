@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 
 from checker.sources.errors import LoadError
 
@@ -20,9 +21,12 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
 def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The file's text; LoadError for a missing, unreadable, huge, binary or non-UTF-8 file."""
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)
     except OSError as error:
         raise LoadError(f"cannot read the file: {error.strerror or error}") from None
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+        raise LoadError("not a regular file (a pipe, device or socket); pipelint reads only regular files")
+    size = info.st_size
     if size > max_bytes:
         raise LoadError(
             f"the file is {size / 1048576:.1f} MB, larger than the {max_bytes / 1048576:.0f} MB pipelint reads "

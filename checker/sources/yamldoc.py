@@ -66,7 +66,9 @@ def plain_scalar(text: str) -> object:
     if first in "0123456789+-.":
         if _INT.fullmatch(text):
             digits = text.lstrip("+-")
-            return text if len(digits) > 1 and digits[0] == "0" else int(text)
+            if len(digits) > 1 and digits[0] == "0" or len(digits) > 4000:  # account ids keep their zeros
+                return text
+            return int(text)
         if _FLOAT.fullmatch(text):
             return float(text)
         if text.startswith("0x") and re.fullmatch(r"0x[0-9a-fA-F]+", text):
@@ -195,7 +197,8 @@ def _standard(node: Node, name: str, value: object) -> object:
         if name == "null":
             return None
     except (ValueError, KeyError):
-        raise LoadError(f"{value!r} is not a valid !!{name}", *_mark(node)) from None
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise LoadError(f"{shown!r} is not a valid !!{name}", *_mark(node)) from None
     return value
 
 

@@ -216,7 +216,7 @@ Resources:
     assert group.scenario.undecided
 
 
-def test_undefined_resource_condition_is_a_warning(tmp_path):
+def test_undefined_resource_condition_is_an_error_at_its_line(tmp_path):
     ws = load(tmp_path, """\
         Resources:
           G:
@@ -224,7 +224,8 @@ def test_undefined_resource_condition_is_a_warning(tmp_path):
             Condition: Missing
             Properties: {ApplicationName: a}
         """)
-    assert [p.message for p in ws.problems] == ["resource G has Condition 'Missing', which the template does not define"]
+    assert [(p.line, p.column, p.message) for p in ws.problems] == [(4, 5, "condition 'Missing' is not defined in Conditions")]
+    assert ws.has_errors
 
 
 @pytest.mark.parametrize("value", ["True", "true", True])

@@ -15,6 +15,7 @@ from checker.loaders.declaration import NO_VALUE
 from checker.model import ANY_OTHER, Unknown
 from checker.model.source import Path
 
+_BUSY = object()  # a property being evaluated: met again, it is a cycle
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _MAX_NESTING = 64
 
@@ -44,6 +45,7 @@ class Evaluator:
         self.assignment = assignment or {}
         self.undecided = undecided
         self._conditions: dict[str, bool | None] = {}
+        self._properties: dict[tuple[str, str], object] = {}
         self._depth = 0
 
     # -- the Resolver protocol used by the declaration reader ------------------------------------------------
@@ -143,11 +145,18 @@ class Evaluator:
         return Unknown(f"the id of resource {logical_id}, known after deployment", f"${{{logical_id}}}")
 
     def _property(self, logical_id: str, name: str) -> object:
+        """A resource's property, evaluated once; a reference cycle gives an Unknown, not a hang."""
+        key = (logical_id, name)
+        if key in self._properties:
+            value = self._properties[key]
+            return Unknown(f"{logical_id}.{name} refers back to itself (a circular reference)") if value is _BUSY else value
         properties = self.t.resources[logical_id].get("Properties")
         if not isinstance(properties, dict) or name not in properties:
             return None
+        self._properties[key] = _BUSY
         value = self.value(properties[name])
-        return None if value is NO_VALUE else value
+        self._properties[key] = value = None if value is NO_VALUE else value
+        return value
 
     def _arn(self, logical_id: str, kind: str, attribute: str) -> object:
         service, regional, prefix, name_property = ARN_SHAPE[(kind, attribute)]

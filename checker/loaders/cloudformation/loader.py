@@ -5,10 +5,11 @@ from __future__ import annotations
 from checker.loaders.base import LoadOptions, LoadResult, report_reader_findings
 from checker.loaders.cloudformation.scenarios import tag, variants
 from checker.loaders.cloudformation.targets import BUILDERS, build_target
+from checker.loaders.cloudformation import validate
 from checker.loaders.cloudformation.evaluate import Evaluator
-from checker.loaders.cloudformation.template import Template, param_text
-from checker.loaders.declaration import DeclarationReader, pascal
-from checker.model import FrozenDict, Pipeline, ProblemSeverity, SourceFormat
+from checker.loaders.cloudformation.template import Template
+from checker.loaders.declaration import DeclarationReader, kind_of, pascal
+from checker.model import FrozenDict, Pipeline, SourceFormat, SourceRef, Unknown
 from checker.model.arn import account_of
 from checker.sources.document import Document
 
@@ -26,14 +27,19 @@ def sniff(doc: Document) -> bool:
 def load(doc: Document, options: LoadOptions, fmt: SourceFormat = SourceFormat.CLOUDFORMATION) -> LoadResult:
     result = LoadResult(NAME if fmt is SourceFormat.CLOUDFORMATION else fmt.value)
     report_reader_findings(doc, result, "CloudFormation")
-    assert isinstance(doc.value, dict)
+    if not isinstance(doc.value, dict):
+        result.problem(doc, f"a CloudFormation template is a mapping, not {kind_of(doc.value)}")
+        return result
     template = Template(doc.value, options.parameters)
-    _check_conditions(doc, template, result)
+    result.problems_at(doc, validate.check(template))
     for logical_id, resource in template.resources.items():
         kind = resource.get("Type")
         if kind == PIPELINE:
-            for pipeline, scenario in variants(template, resource, lambda ev, lid=logical_id: _pipeline(doc, template, ev, lid, fmt)):
+            issues: list = []
+            build = lambda ev, lid=logical_id: _pipeline(doc, template, ev, lid, fmt, issues)  # noqa: E731
+            for pipeline, scenario in variants(template, resource, build):
                 result.pipelines.append(tag(pipeline, scenario))
+            result.problems_at(doc, issues)
         elif kind in BUILDERS:
             for target, scenario in variants(template, resource, lambda ev, lid=logical_id: _target(doc, template, ev, lid)):
                 result.targets.append(tag(target, scenario, template_parameters=_parameters(template, scenario)))
@@ -45,28 +51,24 @@ def _exists(template: Template, ev: Evaluator, logical_id: str) -> bool:
     return condition is None or ev.condition(condition) is not False
 
 
-def _pipeline(doc: Document, template: Template, ev: Evaluator, logical_id: str, fmt: SourceFormat) -> tuple[Pipeline, ...]:
+def _pipeline(doc: Document, template: Template, ev: Evaluator, logical_id: str, fmt: SourceFormat,
+              issues: list) -> tuple[Pipeline, ...]:  # fmt: skip
     if not _exists(template, ev, logical_id):
         return ()
     path = ("Resources", logical_id, "Properties")
     properties, at = ev.node(template.resources[logical_id].get("Properties"), path)
-    if not isinstance(properties, dict):
-        properties = {}
     reader = DeclarationReader(doc.file, ev, pascal)
-    role = ev.value(properties.get("RoleArn"))
-    account = account_of(role)
-    if not isinstance(account, str):
-        account = ev.value({"Ref": "AWS::AccountId"})  # the stack's account: where the pipeline is created
-    region = ev.value({"Ref": "AWS::Region"})
-    pipeline = reader.pipeline(
-        properties,
-        at,
-        format=fmt,
-        account=account,
-        region=region,
-        resource_id=logical_id,
-        source=reader._ref(("Resources", logical_id)),
-    )
+    account = ev.value({"Ref": "AWS::AccountId"})  # the stack's account: where the pipeline is created
+    extra = dict(format=fmt, region=ev.value({"Ref": "AWS::Region"}), resource_id=logical_id,
+                 source=SourceRef(doc.file, ("Resources", logical_id)))  # fmt: skip
+    if not isinstance(properties, dict):
+        if not isinstance(properties, Unknown):
+            properties = Unknown(f"the pipeline's Properties must be a mapping, not {kind_of(properties)}")
+            issues.append((at, properties.reason))
+        return (reader.opaque(Unknown(f"the pipeline's declaration is unknown: {properties.reason}"), at, account=account, **extra),)
+    role_account = account_of(ev.value(properties.get("RoleArn")))
+    pipeline = reader.pipeline(properties, at, account=role_account if isinstance(role_account, str) else account, **extra)
+    issues.extend(reader.issues)
     return (pipeline,)
 
 
@@ -86,17 +88,3 @@ def _parameters(template: Template, scenario: object) -> FrozenDict:
         if fixed is not None and len(fixed) == 1:
             values[name] = next(iter(fixed))
     return FrozenDict(values)
-
-
-def _check_conditions(doc: Document, template: Template, result: LoadResult) -> None:
-    for logical_id, resource in template.resources.items():
-        condition = resource.get("Condition")
-        if condition is not None and condition not in template.conditions:
-            result.problem(
-                doc,
-                f"resource {logical_id} has Condition '{param_text(condition)}', which the template does not define",
-                severity=ProblemSeverity.WARNING,
-            )
-
-
-
