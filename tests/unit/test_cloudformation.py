@@ -194,15 +194,48 @@ def test_sam_deployment_preference_with_conditions_and_globals(tmp_path):
     assert by_scenario["EnvType=dev"].template_parameters["EnvType"] == "dev"
 
 
+def test_many_values_are_reduced_to_those_that_change_an_outcome(tmp_path):
+    values = ", ".join(f"env{i}" for i in range(40))
+    ws = load(tmp_path, f"""\
+Parameters:
+  Env: {{Type: String, AllowedValues: [{values}, prod], Default: env0}}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  Group:
+    Type: AWS::CodeDeploy::DeploymentGroup
+    Properties:
+      ApplicationName: !Sub app-${{Env}}
+      DeploymentConfigName: !If [IsProd, CodeDeployDefault.AllAtOnce, CodeDeployDefault.OneAtATime]
+""")
+    by_scenario = {t.scenario.describe(): t for t in ws.targets}
+    assert set(by_scenario) == {"Env=prod", f"Env={ANY_OTHER}"}
+    assert by_scenario["Env=prod"].application_name == "app-prod"
+    other = by_scenario[f"Env={ANY_OTHER}"]
+    assert isinstance(other.application_name, Unknown) and other.application_name.text == "app-${Env}"
+
+
+def test_allowed_values_used_directly_are_enumerated(tmp_path):
+    ws = load(tmp_path, """\
+        Parameters:
+          Env: {Type: String, AllowedValues: [dev, prod], Default: dev}
+        Resources:
+          Group:
+            Type: AWS::CodeDeploy::DeploymentGroup
+            Properties: {ApplicationName: app, DeploymentGroupName: !Sub 'app-${Env}'}
+        """)
+    assert sorted((t.group_name, t.scenario.describe()) for t in ws.targets) == [("app-dev", "Env=dev"), ("app-prod", "Env=prod")]
+
+
 def test_too_many_combinations_leave_conditions_undecided(tmp_path):
-    params = "\n".join(f"  P{i}: {{Type: String, AllowedValues: [a, b, c]}}" for i in range(4))
-    conditions = "\n".join(f"  C{i}: !Equals [!Ref P{i}, a]" for i in range(4))
+    params = "\n".join(f"  P{i}: {{Type: String, AllowedValues: [a, b, c]}}" for i in range(5))
+    conditions = "\n".join(f"  C{i}: !Equals [!Ref P{i}, a]" for i in range(5))
     ws = load(tmp_path, f"""\
 Parameters:
 {params}
 Conditions:
 {conditions}
-  All: !And [!Condition C0, !Condition C1, !Condition C2, !Condition C3]
+  All: !And [!Condition C0, !Condition C1, !Condition C2, !Condition C3, !Condition C4]
 Resources:
   Group:
     Type: AWS::CodeDeploy::DeploymentGroup
@@ -212,8 +245,8 @@ Resources:
 """)
     (group,) = ws.targets
     assert isinstance(group.deployment_config_name, Unknown)
-    assert "undecided" in group.deployment_config_name.reason
-    assert group.scenario.undecided
+    assert "left undecided" in group.deployment_config_name.reason and "--param" in group.deployment_config_name.reason
+    assert group.scenario.undecided == ("All", "C0", "C1", "C2", "C3", "C4")
 
 
 def test_undefined_resource_condition_is_an_error_at_its_line(tmp_path):

@@ -229,7 +229,12 @@ class Evaluator:
         return self.value(arg[1] if decided else arg[2])
 
     def _undecided(self, name: object) -> Unknown:
-        return Unknown(f"depends on condition {name}, which this run leaves undecided (too many combinations)")
+        if name in self.undecided:
+            return Unknown(f"depends on condition {name}, left undecided: its parameters have more than "
+                           "16 combinations of values (give some with --param)")  # fmt: skip
+        if name not in self.t.conditions:
+            return Unknown(f"depends on condition {name}, which the template does not define")
+        return Unknown(f"depends on condition {name}, which the files do not decide")
 
     def _fn_findinmap(self, arg: object) -> object:
         keys = [self.value(k) for k in arg[:3]]

@@ -3,19 +3,24 @@
 The parameters that matter are those the resource's conditions read (its own `Condition` and every `Fn::If`
 inside it). Each takes the values it can have: the value given on the command line; else its AllowedValues;
 else its default and every constant the template compares it with, plus "any other value" when those do not
-cover both outcomes. Beyond MAX_SCENARIOS combinations, defaults are fixed, and what is still open stays
-undecided (values under it are Unknown).
+cover both outcomes. Parameters with AllowedValues that the resource uses directly are enumerated too. Beyond
+MAX_SCENARIOS combinations, each parameter keeps only the values that change a condition's outcome (the rest
+stand together as "any other value"); beyond that again, the conditions stay undecided and what depends on them
+is Unknown.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from typing import Callable, Iterator, TypeVar
 
 from checker.loaders.cloudformation.evaluate import Evaluator
 from checker.loaders.cloudformation.template import PSEUDO, Template, param_text
 from checker.model import ANY_OTHER, Scenario
+
+_SUB_NAME = re.compile(r"\$\{([A-Za-z0-9_:]+)\}")
 
 MAX_SCENARIOS = 16
 M = TypeVar("M")
@@ -67,39 +72,52 @@ def _compared(template: Template) -> dict[str, set[str]]:
     return found
 
 
-def domains(template: Template, resource: dict) -> dict[str, list[str]]:
+def _direct(template: Template, resource: dict) -> set[str]:
+    """Parameters with AllowedValues the resource uses in its values (`!Ref Env`, `!Sub app-${Env}`)."""
+    names = set()
+    for mapping in _walk(resource.get("Properties")):
+        ref, sub = mapping.get("Ref"), mapping.get("Fn::Sub")
+        if isinstance(ref, str):
+            names.add(ref)
+        text = sub[0] if isinstance(sub, list) and sub else sub
+        if isinstance(text, str):
+            names.update(_SUB_NAME.findall(text))
+    return {n for n in names if (p := template.parameters.get(n)) is not None and p.allowed}
+
+
+def domains(template: Template, resource: dict) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Each relevant parameter's values: all it can take, and (for when those are too many) only the ones that
+    change a condition's outcome, the rest standing together as "any other value"."""
     conditions = _closure(template, conditions_used(resource))
-    names = {
+    in_conditions = {
         m["Ref"] for c in conditions for m in _walk(template.conditions.get(c)) if isinstance(m.get("Ref"), str)
     }
     compared = _compared(template)
-    result = {}
-    for name in sorted(names):
+    full, reduced = {}, {}
+    for name in sorted(in_conditions | _direct(template, resource)):
         if name in template.given or (name not in template.parameters and name not in PSEUDO):
             continue
         param = template.parameters.get(name)
-        constants = compared.get(name, set())
+        constants = compared.get(name, set()) if name in in_conditions else set()
+        default = param.default if param else None
         if param is not None and param.allowed:
-            values = list(param.allowed)
+            full[name] = list(param.allowed)
+            distinct = [v for v in param.allowed if v in constants]
+            others = len(distinct) < len(param.allowed)
         else:
-            default = param.default if param else None
-            values = ([default] if default is not None else []) + sorted(constants - {default})
+            full[name] = ([default] if default is not None else []) + sorted(constants - {default})
             if default is None or constants <= {default}:
-                values.append(ANY_OTHER)
-        result[name] = values
-    return result
+                full[name].append(ANY_OTHER)
+            distinct, others = sorted(constants), True
+        reduced[name] = distinct + ([ANY_OTHER] if others else [])
+    return full, reduced
 
 
 def _plan(template: Template, resource: dict) -> tuple[dict[str, list[str]], frozenset[str]]:
-    found = domains(template, resource)
-    if _count(found) <= MAX_SCENARIOS:
-        return found, frozenset()
-    for name in list(found):  # too many: parameters with defaults keep them
-        param = template.parameters.get(name)
-        if param is not None and param.default is not None:
-            found[name] = [param.default]
-    if _count(found) <= MAX_SCENARIOS:
-        return found, frozenset()
+    full, reduced = domains(template, resource)
+    for found in (full, reduced):
+        if _count(found) <= MAX_SCENARIOS:
+            return found, frozenset()
     return {}, frozenset(_closure(template, conditions_used(resource)))
 
 
