@@ -126,12 +126,13 @@ def _load_assembly(run: _Run, doc: Document, path: str, display: str) -> None:
             continue
         run.disk[item.display] = item.path
         try:
-            stack_doc = open_document(item.path, item.display)
+            stack_doc = open_document(item.path, item.display, run.options.max_file_bytes)
+            options = dataclasses.replace(run.options, parameters={**item.parameters, **run.options.parameters})
+            _keep(run, stack_doc, cloudformation.load(stack_doc, options, SourceFormat.CDK))
         except LoadError as error:
             run.fail(item.display, error.message, error.line, error.column)
-            continue
-        options = dataclasses.replace(run.options, parameters={**item.parameters, **run.options.parameters})
-        _keep(run, stack_doc, cloudformation.load(stack_doc, options, SourceFormat.CDK))
+        except Exception as error:  # noqa: BLE001 - one stack must not hide the others
+            run.fail(item.display, f"pipelint could not load this file (internal error: {type(error).__name__}: {error})")
 
 
 def _keep(run: _Run, doc: Document, result: LoadResult) -> None:

@@ -115,9 +115,13 @@ class Analysis:
             text = as_text(config.get(key))
             if text:
                 signals.append((where, text, 50))
+        overridden = dict(link.parameters)
+        for name, value in overridden.items():
+            if _environment_like(name):
+                signals.append((f"parameter override {name}", value, 50))
         for target in link.targets:
             for name, value in target.template_parameters.items():
-                if "env" in name.lower() or "stage" in name.lower():
+                if _environment_like(name) and name not in overridden:
                     signals.append((f"template parameter {name}", str(value), 45))
         if as_text(action.name):
             signals.append(("action name", as_text(action.name) or "", 30))
@@ -146,6 +150,11 @@ class Analysis:
         if link.note:
             return Strategy(StrategyClass.UNKNOWN, link.note), Rollback(None, None, link.note)
         return Strategy(StrategyClass.UNKNOWN, f"{provider} deploy"), Rollback(None, None, f"{provider}: rollback unknown")
+
+
+def _environment_like(name: str) -> bool:
+    lowered = name.lower()
+    return "env" in lowered or "stage" in lowered or "tier" in lowered
 
 
 def _run_order(action: Action) -> int:

@@ -33,6 +33,7 @@ from checker.model.values import as_text
 class Link:
     targets: tuple[DeployTarget, ...]
     note: str
+    parameters: tuple[tuple[str, str], ...] = ()  # a CloudFormation action's ParameterOverrides
 
 
 def _same(wanted: object, have: object, target: DeployTarget, action: Action) -> bool:
@@ -116,11 +117,11 @@ class Linker:
                                     template_url=config.get("TemplatePath"))  # fmt: skip
         template_path = as_text(config.get("TemplatePath")) or ""
         name = os.path.basename(template_path.partition("::")[2]) if "::" in template_path else ""
-        if not name:
-            return Link((stack,), f"stack {stack.stack_name}; no TemplatePath to read its resources from")
-        if name not in self.template_files:
-            return Link((stack,), f"stack {stack.stack_name} from {name}, which is not in the scanned files")
         overrides = _overrides(config.get("ParameterOverrides"))
+        if not name:
+            return Link((stack,), f"stack {stack.stack_name}; no TemplatePath to read its resources from", tuple(sorted(overrides.items())))
+        if name not in self.template_files:
+            return Link((stack,), f"stack {stack.stack_name} from {name}, which is not in the scanned files", tuple(sorted(overrides.items())))
         candidates = [t for t in self.by_file.get(name, []) if not isinstance(t, CloudFormationStack) and _agrees(t, overrides)]
         inside = _closest(candidates, action.source.file) if candidates else []
         detail = f"stack {stack.stack_name} from {name}"
@@ -128,7 +129,7 @@ class Linker:
             detail += " with " + ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
         if via:
             detail += f" ({via})"
-        return Link((stack, *inside), detail)
+        return Link((stack, *inside), detail, tuple(sorted(overrides.items())))
 
 
 def _closest(found: list[DeployTarget], file: str) -> list[DeployTarget]:

@@ -54,6 +54,9 @@ def expand(doc: Document, disk_dir: str, display_dir: str, seen: set[str] | None
         if kind == "aws:cloudformation:stack" and isinstance(properties.get("templateFile"), str):
             relative = properties["templateFile"]
             path = os.path.join(disk_dir, relative)
+            if not _inside(path, real):
+                found.append(Missing(f"stack {name}: templateFile {relative} is outside the cloud assembly; not read"))
+                continue
             if not os.path.isfile(path):
                 found.append(Missing(f"the cloud assembly lists stack {name} in {relative}, which is not in {display_dir}"))
                 continue
@@ -61,6 +64,9 @@ def expand(doc: Document, disk_dir: str, display_dir: str, seen: set[str] | None
         elif kind == "cdk:cloud-assembly" and isinstance(properties.get("directoryName"), str):
             nested = properties["directoryName"]
             manifest = os.path.join(disk_dir, nested, "manifest.json")
+            if not _inside(manifest, real):
+                found.append(Missing(f"nested assembly {nested} is outside the cloud assembly; not read"))
+                continue
             if not os.path.isfile(manifest):
                 found.append(Missing(f"the cloud assembly lists nested assembly {nested}, which is not in {display_dir}"))
                 continue
@@ -69,8 +75,17 @@ def expand(doc: Document, disk_dir: str, display_dir: str, seen: set[str] | None
             except LoadError as error:
                 found.append(Missing(f"nested assembly {nested}: manifest.json: {error.message}"))
                 continue
+            if not sniff(nested_doc):
+                found.append(Missing(f"nested assembly {nested}: manifest.json is not a cloud assembly manifest"))
+                continue
             found.extend(expand(nested_doc, os.path.join(disk_dir, nested), os.path.join(display_dir, nested), seen))
     return found
+
+
+def _inside(path: str, top: str) -> bool:
+    """A manifest names files inside its assembly; one that points elsewhere is not followed."""
+    resolved = os.path.realpath(path)
+    return resolved == top or resolved.startswith(top + os.sep)
 
 
 def _environment(artifact: dict) -> dict[str, str]:

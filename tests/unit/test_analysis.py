@@ -126,7 +126,7 @@ def pipeline_with(tmp_path, *actions_by_stage):
     stages = [{"name": name, "actions": actions} for name, actions in actions_by_stage]
     path = tmp_path / "p.json"
     path.write_text(json.dumps({"pipeline": {"name": "p", "roleArn": "arn:aws:iam::999999999999:role/p", "stages": stages}}))
-    ws = load_workspace([str(path)])
+    ws = load_workspace([str(tmp_path)])  # with any templates the test wrote beside it
     return Analysis(ws), ws.pipelines[0]
 
 
@@ -173,3 +173,18 @@ def test_where_several_files_define_a_name_the_closest_one_is_linked():
     assert {t.source.file for t in prod.link.targets} == {str(SAMPLES / "01-compliant-three-accounts" / "targets.yaml")}
     assert "the closest of 4 files that define it" in prod.link.note
     assert prod.strategy.cls is StrategyClass.CANARY
+
+
+def test_parameter_overrides_decide_the_tier_not_the_template_default(tmp_path):
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nParameters:\n  Environment: {Type: String, Default: dev}\n"
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {AutoPublishAlias: live, DeploymentPreference: {Type: AllAtOnce}}\n"
+    )
+    deploy = action("Deploy", "Deploy", "CloudFormation", ActionMode="CREATE_UPDATE", StackName="orders",
+                    TemplatePath="Out::template.yaml", ParameterOverrides='{"Environment": "prod"}')  # fmt: skip
+    analysis, pipeline = pipeline_with(tmp_path, ("Release", [deploy]))
+    (facts,) = analysis.deploys(pipeline)
+    assert facts.environment.tier is Tier.PROD
+    assert str(facts.environment.evidence[0]) == "parameter override Environment 'prod' says prod"
+    assert facts.strategy.cls is StrategyClass.ALL_AT_ONCE

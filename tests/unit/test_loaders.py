@@ -132,3 +132,19 @@ def test_cdk_assembly_with_missing_templates_says_so(tmp_path):
     ws = load_workspace([str(tmp_path / "manifest.json")])
     assert ws.has_errors
     assert "Stack.template.json" in ws.problems[0].message
+
+
+def test_cdk_manifest_cannot_send_pipelint_outside_its_assembly(tmp_path):
+    out = tmp_path / "cdk.out"
+    out.mkdir()
+    (out / "Good.template.json").write_text(json.dumps(_template("good")))
+    (out / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {
+        "Evil": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "../../../../etc/passwd"}},
+        "Abs": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "/etc/hostname"}},
+        "Good": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Good.template.json"}}}}))  # fmt: skip
+    ws = load_workspace([str(tmp_path)])
+    assert [p.name for p in ws.pipelines] == ["good"]
+    assert sorted(p.message for p in ws.problems) == [
+        "stack Abs: templateFile /etc/hostname is outside the cloud assembly; not read",
+        "stack Evil: templateFile ../../../../etc/passwd is outside the cloud assembly; not read",
+    ]

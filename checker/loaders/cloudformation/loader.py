@@ -80,9 +80,9 @@ def _target(doc: Document, template: Template, ev: Evaluator, logical_id: str) -
 
 
 def _parameters(template: Template, scenario: object) -> FrozenDict:
-    """The parameter values in force for a target: given, fixed by its scenario, or defaults."""
-    values = {name: p.default for name, p in template.parameters.items() if p.default is not None}
-    values.update({k: v for k, v in template.given.items() if k in template.parameters})
+    """The parameter values a target is known to have: given, or fixed by its scenario. Not defaults: the action
+    that deploys the template usually overrides them."""
+    values = {k: v for k, v in template.given.items() if k in template.parameters}
     for name in template.parameters:
         fixed = scenario.values_of(name)  # type: ignore[attr-defined]
         if fixed is not None and len(fixed) == 1:
