@@ -23,7 +23,8 @@ def test_show_prints_every_scenario():
                  "webapp-v2-rollback", "serverless-canary"):  # fmt: skip
         assert result.stdout.count(f"\n{name}  (") + result.stdout.startswith(name) == 2, name  # JSON and template
     assert "deploys to prod · account 333333333333" in result.stdout
-    assert "strategy: canary (CodeDeployDefault.ECSCanary10Percent5Minutes)" in result.stdout
+    assert ("strategy: canary (CodeDeployDefault.ECSCanary10Percent5Minutes, blue/green; "
+            "the old (blue) fleet is terminated after 60 min)") in result.stdout  # fmt: skip
     assert "why prod: deployment group name 'webapp-prod' says prod" in result.stdout
 
 

@@ -18,6 +18,7 @@ from checker.model import (
     CodeDeployConfig,
     DeployTarget,
     Pipeline,
+    PipelineType,
     Result,
     SamFunction,
     Stage,
@@ -102,7 +103,8 @@ class Analysis:
         return ActionFacts(
             pipeline=pipeline, stage_index=index, stage=stage, action=action, verdict=judged, account=account,
             region=region, environment=environment, link=link, strategy=strategy, rollback=rollback,
-            stage_rollback=failure is not None and failure.result is Result.ROLLBACK,
+            stage_rollback=(pipeline.pipeline_type is PipelineType.V2 and failure is not None
+                            and failure.result is Result.ROLLBACK),  # stage conditions and rollback are V2 only
         )  # fmt: skip
 
     def _signals(self, stage: Stage, action: Action, link: Link) -> list[tuple[str, str, int]]:

@@ -21,6 +21,7 @@ from checker.model.values import as_text
 class Role(Enum):
     DEPLOY = "deploy"  # changes an environment
     PREPARE = "prepare"  # creates a change set: changes nothing until executed
+    UNKNOWN = "unknown"  # the files do not say what the action is; it may deploy
     NONE = "none"
 
 
@@ -40,6 +41,9 @@ DEPLOY_COMMANDS = re.compile(
 )
 DEPLOY_VARIABLES = re.compile(r"(PIPELINE_EXECUTION_ROLE|CLOUDFORMATION_EXECUTION_ROLE|DEPLOY_ROLE|TARGET_ACCOUNT|STACK_NAME)")
 PREPARE_MODES = {"CHANGE_SET_REPLACE"}
+# Providers that exist only as Deploy actions: an unknown category does not hide what they do.
+DEPLOY_PROVIDERS = {"CodeDeploy", "CodeDeployToECS", "ECS", "ElasticBeanstalk", "CloudFormation", "CloudFormationStackSet",
+                    "CloudFormationStackInstances", "AppConfig", "ServiceCatalog", "AlexaSkillsKit", "OpsWorks", "EKS", "EC2"}  # fmt: skip
 
 
 def verdict(action: Action) -> DeployVerdict:
@@ -51,7 +55,9 @@ def verdict(action: Action) -> DeployVerdict:
             return DeployVerdict(Role.PREPARE, Confidence.HIGH, f"{provider} {mode} creates a change set")
         return DeployVerdict(Role.DEPLOY, Confidence.HIGH, f"Deploy action ({provider})")
     if isinstance(category, Unknown):
-        return DeployVerdict(Role.NONE, Confidence.LOW, f"the action's category is unknown: {category.reason}")
+        if provider in DEPLOY_PROVIDERS:
+            return DeployVerdict(Role.DEPLOY, Confidence.MEDIUM, f"the category is unknown ({category.reason}); {provider} only deploys")
+        return DeployVerdict(Role.UNKNOWN, Confidence.LOW, f"the action's category is unknown: {category.reason}")
     if category in (Category.BUILD, Category.TEST, Category.INVOKE, Category.COMPUTE):
         hidden = _hidden_deploy(action)
         if hidden:

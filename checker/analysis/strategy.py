@@ -107,9 +107,25 @@ def codedeploy_strategy(group: CodeDeployGroup, configs: list[CodeDeployConfig])
             if config.name == name:
                 return _custom_class(config)
         return Strategy(StrategyClass.UNKNOWN, f"custom configuration {name}, not defined in the scanned files")
-    if group.deployment_type == "BLUE_GREEN" and platform in (None, "Server") and cls is not StrategyClass.ROLLING:
-        return Strategy(StrategyClass.BLUE_GREEN, f"{detail}, blue/green")
+    generic = not name.startswith(("CodeDeployDefault.Lambda", "CodeDeployDefault.ECS"))
+    if group.deployment_type == "BLUE_GREEN" and generic and platform in (None, "Server"):
+        return Strategy(StrategyClass.BLUE_GREEN, f"{detail}, blue/green{_blue_fleet(group)}")
+    if group.deployment_type == "BLUE_GREEN":
+        detail += f", blue/green{_blue_fleet(group)}"  # traffic still shifts as the configuration says
     return Strategy(cls, detail)
+
+
+def _blue_fleet(group: CodeDeployGroup) -> str:
+    action, wait = group.blue_termination_action, group.blue_termination_wait_minutes
+    if action == "KEEP_ALIVE":
+        return "; the old (blue) fleet is kept"
+    if action is None and wait is None:
+        return ""
+    return f"; the old (blue) fleet is terminated after {_text(wait) if wait is not None else 'the default'} min"
+
+
+def _text(value: object) -> str:
+    return value.text or "unknown" if isinstance(value, Unknown) else str(value)
 
 
 def codedeploy_rollback(group: CodeDeployGroup) -> Rollback:
@@ -147,7 +163,10 @@ def sam_facts(function: SamFunction) -> tuple[Strategy, Rollback]:
 
 
 def ecs_facts(service: EcsService) -> tuple[Strategy, Rollback]:
-    controller = as_text(service.controller) or "ECS"
+    if isinstance(service.controller, Unknown):
+        reason = f"the deployment controller: {service.controller.reason}"
+        return Strategy(StrategyClass.UNKNOWN, reason), Rollback(None, None, reason)
+    controller = service.controller or "ECS"
     if controller == "CODE_DEPLOY":
         return Strategy(StrategyClass.BLUE_GREEN, "CODE_DEPLOY controller"), Rollback(None, None, "see its CodeDeploy deployment group")
     if controller == "EXTERNAL":
@@ -184,15 +203,28 @@ def beanstalk_facts(env: BeanstalkEnvironment) -> tuple[Strategy, Rollback]:
     return Strategy(cls, detail), Rollback(safe, False, "new instances are discarded when unhealthy" if safe else f"{name} has no automatic rollback")
 
 
+APPCONFIG_PREDEFINED = {
+    "AppConfig.AllAtOnce": StrategyClass.ALL_AT_ONCE,
+    "AppConfig.Linear50PercentEvery30Seconds": StrategyClass.LINEAR,
+    "AppConfig.Linear20PercentEvery6Minutes": StrategyClass.LINEAR,
+    "AppConfig.Canary10Percent20Minutes": StrategyClass.CANARY,
+}
+
+
 def appconfig_facts(strategy: AppConfigStrategy) -> Strategy:
-    name = as_text(strategy.name) or ""
-    if name.startswith("AppConfig.AllAtOnce"):
-        return Strategy(StrategyClass.ALL_AT_ONCE, name)
-    duration, factor = strategy.duration_minutes, strategy.growth_factor
+    name = as_text(strategy.name) or strategy.logical_id
+    if name in APPCONFIG_PREDEFINED:
+        return Strategy(APPCONFIG_PREDEFINED[name], f"predefined strategy {name}")
+    duration, factor, kind = strategy.duration_minutes, strategy.growth_factor, strategy.growth_type
+    for label, value in (("DeploymentDurationInMinutes", duration), ("GrowthFactor", factor), ("GrowthType", kind)):
+        if isinstance(value, Unknown):
+            return Strategy(StrategyClass.UNKNOWN, f"{name}: {label}: {value.reason}")
     if duration == 0 or factor == 100:
-        return Strategy(StrategyClass.ALL_AT_ONCE, f"{name or strategy.logical_id}: growth {factor}% over {duration} min")
-    kind = as_text(strategy.growth_type) or "LINEAR"
-    return Strategy(StrategyClass.LINEAR if kind == "LINEAR" else StrategyClass.CANARY, f"{name or strategy.logical_id}: {kind} {factor}% over {duration} min")
+        return Strategy(StrategyClass.ALL_AT_ONCE, f"{name}: growth {factor}% over {duration} min")
+    if duration is None or factor is None:
+        return Strategy(StrategyClass.UNKNOWN, f"{name}: growth or duration not set")
+    cls = StrategyClass.LINEAR if (kind or "LINEAR") == "LINEAR" else StrategyClass.CANARY
+    return Strategy(cls, f"{name}: {kind or 'LINEAR'} {factor}% over {duration} min")
 
 
 def target_facts(target: DeployTarget, configs: list[CodeDeployConfig]) -> tuple[Strategy, Rollback] | None:
@@ -205,7 +237,7 @@ def target_facts(target: DeployTarget, configs: list[CodeDeployConfig]) -> tuple
     if isinstance(target, BeanstalkEnvironment):
         return beanstalk_facts(target)
     if isinstance(target, AppConfigStrategy):
-        return appconfig_facts(target), Rollback(None, None, "rolls back when an environment monitor alarms")
+        return appconfig_facts(target), Rollback(None, None, "AppConfig rolls back only when a monitor of the environment alarms; the environment is not linked")
     if isinstance(target, (LambdaAlias, CloudFormationStack)):
         return None
     return None

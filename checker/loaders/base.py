@@ -51,5 +51,8 @@ def report_reader_findings(doc: Document, result: LoadResult, what: str) -> None
             dup.line,
             dup.column,
         )
+    if doc.extra_documents:
+        result.problem(doc, "the file holds more than one YAML document; only the first was read",
+                       severity=ProblemSeverity.WARNING)  # fmt: skip
     for tag in doc.unknown_tags:
         result.problem(doc, f"unknown tag {tag.tag}: {what} does not define it; read as if untagged", tag.line, tag.column)

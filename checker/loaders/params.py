@@ -34,7 +34,7 @@ def read_parameters_file(path: str) -> dict[str, str]:
     if isinstance(value, list):
         result = {}
         for index, item in enumerate(value):
-            if not isinstance(item, dict) or "ParameterKey" not in item:
+            if not isinstance(item, dict) or not isinstance(item.get("ParameterKey"), str) or not item["ParameterKey"]:
                 raise ParameterError(f"{path}: item {index} has no ParameterKey")
             if "ParameterValue" in item:
                 result[str(item["ParameterKey"])] = param_text(item["ParameterValue"])

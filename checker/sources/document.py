@@ -15,7 +15,9 @@ from checker.sources.yamldoc import DuplicateKey, TagUse, parse_yaml
 # Jinja/cookiecutter and Go text/template directives; `${{ }}` (GitHub expressions) and `{{resolve:...}}`
 # (CloudFormation dynamic references) are not directives.
 _TEMPLATE_DIRECTIVE = re.compile(
-    r"\{%-?\s*\w+|(?<!\$)\{\{-|(?<!\$)\{\{\s*(?:if|else|end|range|include|template|define|with|block)\b"
+    r"\{%-?\s*(?:if|elif|else|endif|for|endfor|set|endset|macro|endmacro|block|endblock|raw|endraw|include|import|"
+    r"from|extends|call|endcall|filter|endfilter|with|endwith)\b[^\n]*?%\}"
+    r"|(?<!\$)\{\{-|(?<!\$)\{\{\s*(?:if|else|end|range|include|template|define|with|block)\b"
 )
 
 

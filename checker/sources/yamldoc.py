@@ -56,6 +56,8 @@ _INT = re.compile(r"[-+]?[0-9]+")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
 _SPECIAL_FLOATS = {".inf": float("inf"), "+.inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan")}
 _MISSING = object()
+_BUSY = object()  # a container being converted: met again through an alias, the structure is recursive
+_STANDARD = {"str", "int", "float", "bool", "null", "seq", "map", "binary", "timestamp", "set", "omap", "pairs"}
 
 
 def plain_scalar(text: str) -> object:
@@ -131,6 +133,8 @@ class _Converter:
             return self._tagged(node, tag, node.value)
         key = id(node)
         seen = self.memo.get(key)
+        if seen is _BUSY:
+            raise LoadError("an alias refers to a node that contains it (a recursive structure)", *_mark(node))
         if seen is not None:  # an alias: the same node again; count what expanding it would cost
             self.expanded += seen[1]
             if self.expanded > MAX_EXPANSION:
@@ -140,6 +144,7 @@ class _Converter:
             return seen[0]
         start, start_expanded = self.count, self.expanded
         self.count += 1
+        self.memo[key] = _BUSY  # type: ignore[assignment]
         if type(node) is SequenceNode:
             value: object = [self.convert(item, depth + 1) for item in node.value]
         else:
@@ -178,9 +183,10 @@ class _Converter:
                 resource, _, attribute = value.partition(".")
                 value = [resource, attribute]
             return {long_form: value}
-        if tag.startswith("tag:yaml.org,2002:"):
+        if tag.startswith("tag:yaml.org,2002:") and tag[18:] in _STANDARD:
             return _standard(node, tag[18:], value)
-        self.unknown_tags.append(TagUse(tag, *_mark(node)))
+        shown = "!!" + tag[18:] if tag.startswith("tag:yaml.org,2002:") else tag
+        self.unknown_tags.append(TagUse(shown, *_mark(node)))
         return plain_scalar(value) if isinstance(value, str) and node.style is None else value
 
 
@@ -219,6 +225,11 @@ def _check_depth(text: str) -> None:
             depth -= 1
 
 
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n", line + 1)
+    return lines[line][column : column + 1] if line < len(lines) else ""
+
+
 def parse_yaml(text: str) -> YamlDocument:
     """Parse the first YAML document of a text; LoadError with line and column on anything malformed."""
     try:
@@ -234,6 +245,8 @@ def parse_yaml(text: str) -> YamlDocument:
         where = (mark.line + 1, mark.column + 1) if mark else ()
         if "nesting depth" in str(error.problem):  # libyaml >= 0.2.6 has a limit of its own
             raise LoadError(f"the document nests deeper than the YAML parser allows ({error.problem})", *where) from None
+        if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+            raise LoadError("invalid YAML: a TAB character where YAML allows only spaces (indent with spaces)", *where) from None
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
         raise LoadError(f"invalid YAML: {message}", *where) from None
     except yaml.YAMLError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from enum import Enum
 from typing import Any
 
@@ -18,7 +19,8 @@ JSON_SCHEMA_VERSION = 1
 
 def _short(value: object) -> str:
     if isinstance(value, Unknown):
-        return value.text or "unknown"
+        text = value.text or ""
+        return text if text and not re.fullmatch(r"\$\{[^}]*\}", text) else "unknown"
     return str(value.value) if isinstance(value, Enum) else str(value)
 
 
@@ -112,6 +114,9 @@ def _action_text(ws: Workspace, f: ActionFacts, style: Style) -> list[str]:
     if f.is_approval:
         topic = a.configuration.get("NotificationArn")
         lines.append(pad + (f"manual approval, notifies {_short(topic)}" if topic else "manual approval, notifies nobody"))
+        return lines
+    if f.verdict.role.value == "unknown":
+        lines.append(pad + f"may deploy: {f.verdict.reason}; account {_short(f.account)}")
         return lines
     if f.verdict.role.value == "prepare":
         lines.append(pad + f"prepares a deploy: {f.verdict.reason}; account {_short(f.account)}")

@@ -188,3 +188,24 @@ def test_parameter_overrides_decide_the_tier_not_the_template_default(tmp_path):
     assert facts.environment.tier is Tier.PROD
     assert str(facts.environment.evidence[0]) == "parameter override Environment 'prod' says prod"
     assert facts.strategy.cls is StrategyClass.ALL_AT_ONCE
+
+
+def test_an_unknown_category_is_never_read_as_not_a_deploy(tmp_path):
+    unknown = {"name": "Mystery", "actionTypeId": {"owner": "AWS", "provider": "Custom-Thing", "version": "1"}}
+    codedeploy = {"name": "DeployProd", "actionTypeId": {"owner": "AWS", "provider": "CodeDeploy", "version": "1"},
+                  "configuration": {"ApplicationName": "a", "DeploymentGroupName": "a-prod"}}  # fmt: skip
+    analysis, pipeline = pipeline_with(tmp_path, ("Prod", [unknown, codedeploy]))
+    mystery, deploy = analysis.actions(pipeline)
+    assert mystery.verdict.role is Role.UNKNOWN and "category is unknown" in mystery.verdict.reason
+    assert deploy.verdict.role is Role.DEPLOY and deploy.verdict.confidence is Confidence.MEDIUM
+
+
+def test_stage_rollback_counts_only_on_v2(tmp_path):
+    stage = {"name": "Prod", "onFailure": {"result": "ROLLBACK"},
+             "actions": [action("Deploy", "Deploy", "S3", BucketName="site-prod")]}  # fmt: skip
+    for kind, covered in (("V1", False), ("V2", True)):
+        path = tmp_path / "p.json"
+        path.write_text(json.dumps({"pipeline": {"name": "p", "pipelineType": kind, "stages": [stage]}}))
+        ws = load_workspace([str(path)])
+        (facts,) = Analysis(ws).deploys(ws.pipelines[0])
+        assert facts.stage_rollback is covered

@@ -71,3 +71,14 @@ def test_files_over_the_size_limit_are_refused_before_reading(tmp_path):
     path.write_bytes(b"{}" + b" " * 2000)
     with pytest.raises(LoadError, match="larger than"):
         open_document(str(path), max_bytes=1000)
+
+
+def test_percent_formats_in_commands_are_not_jinja():
+    doc = parse_text("t.yaml", "Commands:\n  - printf '{%s}\\n' \"$X\"\n  - echo '{% not a tag'\n")
+    assert doc.value["Commands"][0] == "printf '{%s}\\n' \"$X\""
+
+
+def test_nan_in_json_is_refused_with_its_line():
+    with pytest.raises(LoadError, match="NaN is not a JSON value") as error:
+        parse_text("x.json", '{\n  "a": 1,\n  "b": NaN\n}')
+    assert error.value.line == 3

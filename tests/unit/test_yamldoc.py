@@ -87,3 +87,24 @@ def test_only_the_first_document_is_read_and_more_are_noted():
     doc = parse_yaml("a: 1\n---\nb: 2\n")
     assert doc.value == {"a": 1}
     assert doc.extra_documents
+
+
+def test_a_recursive_alias_is_named():
+    with pytest.raises(LoadError, match="recursive structure"):
+        parse_yaml("a: &a [1, *a]\n")
+
+
+def test_a_tab_is_called_a_tab():
+    with pytest.raises(LoadError, match="TAB character") as error:
+        parse_yaml("a:\n\tb: 1\n")
+    assert error.value.line == 2
+
+
+def test_python_object_tags_are_unknown_tags():
+    doc = parse_yaml("a: !!python/object:os.system x\n")
+    assert [t.tag for t in doc.unknown_tags] == ["!!python/object:os.system"]
+
+
+def test_huge_plain_numbers_stay_text():
+    doc = parse_yaml("a: " + "9" * 5000 + "\n")
+    assert doc.value["a"] == "9" * 5000

@@ -24,7 +24,10 @@ def concat(parts: list[object]) -> str | Unknown:
     """Join parts into a string; an unknown part makes an Unknown that keeps the known text."""
     texts, reason = [], None
     for part in parts:
-        if isinstance(part, Unknown):
+        if part is NO_VALUE:
+            reason = reason or "AWS::NoValue cannot stand inside a string"
+            texts.append("${AWS::NoValue}")
+        elif isinstance(part, Unknown):
             reason = reason or part.reason
             texts.append(part.text if part.text is not None else "${?}")
         elif isinstance(part, (list, dict)):
@@ -253,6 +256,8 @@ class Evaluator:
         index, items = self.value(arg[0]), self.value(arg[1])
         if isinstance(items, Unknown) or isinstance(index, Unknown):
             return items if isinstance(items, Unknown) else index
+        if not isinstance(items, list) or int(index) < 0 or int(index) >= len(items):
+            return Unknown(f"Fn::Select index {index} is not in the list")
         return items[int(index)]
 
     def _fn_split(self, arg: object) -> object:

@@ -141,6 +141,15 @@ def sam_function(t: Template, ev: Evaluator, lid: str, p: _Props) -> DeployTarge
     )
 
 
+def _number(value: object) -> float | int | Unknown | None:
+    if value is None or isinstance(value, (Unknown, int, float)) and not isinstance(value, bool):
+        return value  # type: ignore[return-value]
+    try:
+        return float(str(value))
+    except ValueError:
+        return Unknown(f"{value!r} is not a number")
+
+
 def _text(value: object) -> str | Unknown | None:
     if value is None or isinstance(value, (str, Unknown)):
         return value
@@ -198,12 +207,11 @@ def beanstalk_environment(t: Template, ev: Evaluator, lid: str, p: _Props) -> De
 
 
 def appconfig_strategy(t: Template, ev: Evaluator, lid: str, p: _Props) -> DeployTarget:  # noqa: ARG001
-    factor = p.get("GrowthFactor")
     return AppConfigStrategy(
         logical_id=lid,
         name=p.text("Name"),
         growth_type=p.text("GrowthType"),
-        growth_factor=factor if isinstance(factor, (int, float, Unknown)) else (float(factor) if isinstance(factor, str) else None),
+        growth_factor=_number(p.get("GrowthFactor")),
         duration_minutes=as_int(p.get("DeploymentDurationInMinutes")),
         final_bake_minutes=as_int(p.get("FinalBakeTimeInMinutes")),
     )
