@@ -37,15 +37,16 @@ class Link:
 
 
 def _same(wanted: object, have: object, target: DeployTarget, action: Action) -> bool:
-    if wanted is None or have is None:
+    """Does the name an action gives (`wanted`) name this target (whose own name is `have`)?"""
+    if wanted is None:
         return False
+    same_file = target.source.file == action.source.file
+    if same_file and as_text(wanted) == f"${{{target.logical_id}}}":  # `!Ref Target` in the target's own template
+        return True
     if isinstance(wanted, str) and isinstance(have, str):
         return wanted == have
-    same_file = target.source.file == action.source.file
-    text = as_text(wanted)
-    if same_file and text == f"${{{target.logical_id}}}":
-        return True
-    return same_file and isinstance(wanted, Unknown) and isinstance(have, Unknown) and wanted.text is not None and wanted.text == have.text
+    return (same_file and isinstance(wanted, Unknown) and isinstance(have, Unknown)
+            and wanted.text is not None and wanted.text == have.text)  # fmt: skip
 
 
 class Linker:
@@ -67,15 +68,18 @@ class Linker:
                 return self._stack(prepared, executes=action)
         if provider in ("CodeDeploy", "CodeDeployToECS"):
             app, group = config.get("ApplicationName"), config.get("DeploymentGroupName")
-            found = [t for t in self.by_kind.get(TargetKind.CODEDEPLOY_GROUP, [])
-                     if isinstance(t, CodeDeployGroup) and _same(group, t.group_name, t, action)
-                     and (_same(app, t.application_name, t, action) or isinstance(app, Unknown) or isinstance(t.application_name, Unknown))]  # fmt: skip
-            return self._result(found, f"CodeDeploy deployment group {app}/{group}", action)
+            named = [t for t in self.by_kind.get(TargetKind.CODEDEPLOY_GROUP, [])
+                     if isinstance(t, CodeDeployGroup) and _same(group, t.group_name, t, action)]  # fmt: skip
+            found = [t for t in named if _same(app, t.application_name, t, action)]  # type: ignore[attr-defined]
+            wanted = f"CodeDeploy deployment group {app}/{group}"
+            if not found:  # an application name the files do not give: the group's name alone, and say so
+                found = [t for t in named if isinstance(app, Unknown) or isinstance(t.application_name, Unknown)]  # type: ignore[attr-defined]
+                wanted += " (matched by group name only: an application name is unknown)" if found else ""
+            return self._result(found, wanted, action)
         if provider == "ECS":
             service = config.get("ServiceName")
             found = [t for t in self.by_kind.get(TargetKind.ECS_SERVICE, [])
-                     if isinstance(t, EcsService) and (_same(service, t.service_name, t, action) or _same(service, None, t, action)
-                                                        or as_text(service) == f"${{{t.logical_id}}}" and t.source.file == action.source.file)]  # fmt: skip
+                     if isinstance(t, EcsService) and _same(service, t.service_name, t, action)]  # fmt: skip
             return self._result(found, f"ECS service {config.get('ClusterName')}/{service}", action)
         if provider == "ElasticBeanstalk":
             env = config.get("EnvironmentName")
@@ -88,7 +92,7 @@ class Linker:
             if text.startswith("AppConfig."):
                 return Link((AppConfigStrategy(logical_id=text, name=text),), f"predefined AppConfig strategy {text}")
             found = [t for t in self.by_kind.get(TargetKind.APPCONFIG_STRATEGY, [])
-                     if isinstance(t, AppConfigStrategy) and (_same(strategy, t.name, t, action) or _same(strategy, None, t, action))]  # fmt: skip
+                     if isinstance(t, AppConfigStrategy) and _same(strategy, t.name, t, action)]  # fmt: skip
             return self._result(found, f"AppConfig deployment strategy {strategy}", action)
         if provider.startswith("CloudFormation"):
             return self._stack(action)

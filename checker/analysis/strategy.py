@@ -98,12 +98,15 @@ def codedeploy_strategy(group: CodeDeployGroup, configs: list[CodeDeployConfig])
             return Strategy(StrategyClass.UNKNOWN, "no deployment configuration, and the compute platform is unknown")
         detail = f"{name} (CodeDeploy's default: none set)"
     elif isinstance(name, Unknown):
+        for config in configs:  # `!Ref Config` to a custom configuration in the group's own template
+            if config.source.file == group.source.file and name.text == f"${{{config.logical_id}}}":
+                return _custom_class(config)
         return Strategy(StrategyClass.UNKNOWN, f"deployment configuration: {name.reason}")
     else:
         detail = name
     cls = codedeploy_class(name)
     if cls is None:
-        for config in configs:
+        for config in sorted(configs, key=lambda c: c.source.file != group.source.file):  # its own template first
             if config.name == name:
                 return _custom_class(config)
         return Strategy(StrategyClass.UNKNOWN, f"custom configuration {name}, not defined in the scanned files")

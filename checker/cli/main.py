@@ -1,7 +1,7 @@
 """`pipelint`: show and lint AWS deployment pipelines.
 
-Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 an input could not be loaded or the
-command line was wrong.
+Exit codes: 0 everything loaded; 2 an input could not be loaded, the command line was wrong, or pipelint failed.
+(1, findings at or above a severity, comes with the rule set.)
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ declarations), CloudFormation and SAM templates (YAML or JSON) and CDK cloud ass
 are scanned recursively and files are recognised by their content.
 """
 EPILOG = """\
-exit codes: 0 nothing to report at or above --fail-on, 1 findings at or above it,
-            2 an input could not be loaded (PL000) or the command line was wrong.
+exit codes: 0 every input loaded (warnings may be printed);
+            2 an input could not be loaded (a PL000 error), the command line was wrong,
+              or pipelint itself failed.
 examples:
   pipelint show sample_pipelines/
   pipelint show pipeline.json --format json --output pipeline-model.json
@@ -57,9 +58,19 @@ def _common(parser: argparse.ArgumentParser) -> None:
              "JSON object of names to values; --param wins over it",
     )  # fmt: skip
     parser.add_argument(
-        "--max-file-size", type=float, default=MAX_FILE_BYTES / 1048576, metavar="MB",
+        "--max-file-size", type=_megabytes, default=MAX_FILE_BYTES / 1048576, metavar="MB",
         help=f"skip (with a PL000 error) files larger than this (default: {MAX_FILE_BYTES // 1048576} MB)",
     )  # fmt: skip
+
+
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of megabytes") from None
+    if not 0 < value <= 100_000:
+        raise argparse.ArgumentTypeError(f"{text} MB: give a size above 0 and at most 100000")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -67,19 +78,21 @@ def parser() -> argparse.ArgumentParser:
         prog="pipelint", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     root.add_argument("--version", action="version", version=f"pipelint {__version__}")
-    commands = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = root.add_subparsers(dest="command", metavar="COMMAND", required=True, title="commands")
     show_cmd = commands.add_parser(
         "show", help="print each pipeline: stages, actions, what each deploys to and why",
-        description="Print each pipeline as its people see it: stages in order, actions by run order, and for each "
-                    "deploy its environment tier (with the evidence that decided it), account, region, linked deploy "
-                    "target, strategy class and rollback facts. --format json gives the same for machines.",
+        description="Print each pipeline as its people see it: stages in order, actions by run order, and\n"
+                    "for each deploy its environment tier (with the evidence that decided it), account,\n"
+                    "region, linked deploy target, strategy class and rollback facts.\n"
+                    "--format json gives the same for machines.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     _common(show_cmd)
     lint_cmd = commands.add_parser(
         "lint", help="load every pipeline and report problems",
-        description="Load every pipeline definition under PATH and report what is wrong, where, and why. Files that "
-                    "cannot be loaded are reported as PL000 with file, line and message; the others are still checked.",
+        description="Load every pipeline definition under PATH and report what is wrong, where, and why.\n"
+                    "Files that cannot be loaded are reported as PL000 with file, line and message; the\n"
+                    "others are still checked.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     _common(lint_cmd)
@@ -106,7 +119,10 @@ def _run(args: argparse.Namespace) -> int:
     options = LoadOptions(parameters=collect(args.param, args.params), max_file_bytes=int(args.max_file_size * 1048576))
     workspace = load_workspace(args.paths, options)
     analysis = Analysis(workspace)
-    stream: TextIO = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        stream: TextIO = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    except OSError as error:
+        raise ParameterError(f"cannot write {args.output}: {error.strerror or error}") from None
     try:
         if args.command == "show":
             _show(workspace, analysis, args.format, stream)
@@ -125,7 +141,7 @@ def _show(workspace: Workspace, analysis: Analysis, fmt: str, stream: TextIO) ->
         return
     stream.write(show.text(workspace, analysis, Style.for_stream(stream)))
     if workspace.problems:
-        stream.write("\n" + problems_text(workspace, Style.for_stream(stream)))
+        stream.write("\n" + problems_text(workspace, Style.for_stream(stream)) + "\n")
 
 
 def _lint(workspace: Workspace, fmt: str, stream: TextIO) -> None:

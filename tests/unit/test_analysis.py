@@ -209,3 +209,30 @@ def test_stage_rollback_counts_only_on_v2(tmp_path):
         ws = load_workspace([str(path)])
         (facts,) = Analysis(ws).deploys(ws.pipelines[0])
         assert facts.stage_rollback is covered
+
+
+def test_a_custom_config_referenced_in_the_same_template(tmp_path):
+    (tmp_path / "targets.yaml").write_text(
+        "Resources:\n  Config:\n    Type: AWS::CodeDeploy::DeploymentConfig\n    Properties:\n"
+        "      ComputePlatform: Lambda\n"
+        "      TrafficRoutingConfig: {Type: TimeBasedLinear, TimeBasedLinear: {LinearPercentage: 10, LinearInterval: 1}}\n"
+        "  Group:\n    Type: AWS::CodeDeploy::DeploymentGroup\n"
+        "    Properties: {ApplicationName: app, DeploymentGroupName: app-prod, DeploymentConfigName: !Ref Config}\n"
+    )
+    deploy = action("Deploy", "Deploy", "CodeDeploy", ApplicationName="app", DeploymentGroupName="app-prod")
+    analysis, pipeline = pipeline_with(tmp_path, ("Prod", [deploy]))
+    (facts,) = analysis.deploys(pipeline)
+    assert facts.strategy.cls is StrategyClass.LINEAR and "TimeBasedLinear" in facts.strategy.detail
+
+
+def test_lambda_all_at_once_is_not_blue_green_when_the_platform_is_unknown(tmp_path):
+    (tmp_path / "targets.yaml").write_text(
+        "Resources:\n  Group:\n    Type: AWS::CodeDeploy::DeploymentGroup\n"
+        "    Properties: {ApplicationName: app, DeploymentGroupName: app-prod,\n"
+        "                 DeploymentConfigName: CodeDeployDefault.LambdaAllAtOnce,\n"
+        "                 DeploymentStyle: {DeploymentType: BLUE_GREEN, DeploymentOption: WITH_TRAFFIC_CONTROL}}\n"
+    )
+    deploy = action("Deploy", "Deploy", "CodeDeploy", ApplicationName="app", DeploymentGroupName="app-prod")
+    analysis, pipeline = pipeline_with(tmp_path, ("Prod", [deploy]))
+    (facts,) = analysis.deploys(pipeline)
+    assert facts.strategy.cls is StrategyClass.ALL_AT_ONCE
