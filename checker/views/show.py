@@ -18,6 +18,8 @@ JSON_SCHEMA_VERSION = 1
 
 
 def _short(value: object) -> str:
+    if value is None:
+        return "not set"
     if isinstance(value, Unknown):
         text = value.text or ""
         return text if text and not re.fullmatch(r"\$\{[^}]*\}", text) else "unknown"
@@ -111,6 +113,9 @@ def _action_text(ws: Workspace, f: ActionFacts, style: Style) -> list[str]:
     kind = f"{_short(a.category)}/{_short(a.provider)}"
     lines = [f"       - {style.bold(str(_short(a.name)))}  {kind}"]
     pad = "           "
+    if isinstance(a.name, Unknown) and isinstance(a.category, Unknown):
+        lines.append(pad + f"(contents unknown: {a.name.reason})")
+        return lines
     if f.is_approval:
         topic = a.configuration.get("NotificationArn")
         lines.append(pad + (f"manual approval, notifies {_short(topic)}" if topic else "manual approval, notifies nobody"))
