@@ -184,16 +184,17 @@ class DeclarationReader:
         return Pipeline(name=Unknown(reason.reason), stages=(stage,), **{"source": self._ref(path), **extra})  # type: ignore[arg-type]
 
     def pipeline(self, decl: dict, path: Path, **extra: object) -> Pipeline:
-        raw_stages, stages_at = self._get(decl, "stages", path)
-        if raw_stages is None or raw_stages == []:
-            self.issues.append((stages_at if raw_stages == [] else path, "the pipeline has no stages (CodePipeline needs at least two)"))
+        stages = self._items(decl, "stages", path)
+        if not stages:
+            where = path + (self.key("stages"),) if self.key("stages") in decl else path
+            self.issues.append((where, "the pipeline has no stages (CodePipeline needs at least two)"))
         return Pipeline(
             name=self._text(decl, "name", path) or Unknown("the pipeline has no name"),
             pipeline_type=self._enum(PipelineType, decl, "pipelineType", path, PipelineType.V1),
             execution_mode=self._enum(ExecutionMode, decl, "executionMode", path, ExecutionMode.SUPERSEDED),
             role_arn=self._text(decl, "roleArn", path),
             artifact_stores=self._artifact_stores(decl, path),
-            stages=tuple(self._stage(raw, at) for raw, at in self._items(decl, "stages", path)),
+            stages=tuple(self._stage(raw, at) for raw, at in stages),
             variables=tuple(self._variable(raw, at) for raw, at in self._items(decl, "variables", path)),
             triggers=tuple(self._trigger(raw, at) for raw, at in self._items(decl, "triggers", path)),
             **{"source": self._ref(path), **extra},  # type: ignore[arg-type]
