@@ -6,7 +6,7 @@ import dataclasses
 from typing import Callable
 
 from checker.loaders.cloudformation.evaluate import Evaluator
-from checker.loaders.cloudformation.template import Template
+from checker.loaders.cloudformation.template import Template, param_text
 from checker.loaders.declaration import NO_VALUE
 from checker.model import (
     AppConfigEnvironment,
@@ -46,10 +46,7 @@ class _Props:
         return None if value is NO_VALUE else value
 
     def text(self, *keys: str) -> str | Unknown | None:
-        value = self.get(*keys)
-        if value is None or isinstance(value, (str, Unknown)):
-            return value
-        return str(value).lower() if isinstance(value, bool) else str(value)
+        return _text(self.get(*keys))
 
     def texts(self, *keys: str, item_key: str | None = None) -> tuple[str | Unknown, ...]:
         value = self.get(*keys)
@@ -58,7 +55,7 @@ class _Props:
         if not isinstance(value, list):
             return ()
         items = [v.get(item_key) if item_key and isinstance(v, dict) else v for v in value]
-        return tuple(v if isinstance(v, (str, Unknown)) else str(v) for v in items if v is not None)
+        return tuple(_text(v) for v in items if v is not None)  # type: ignore[misc]
 
 
 def _name(props: _Props, key: str, logical_id: str) -> str | Unknown:
@@ -151,9 +148,10 @@ def _number(value: object) -> float | int | Unknown | None:
 
 
 def _text(value: object) -> str | Unknown | None:
+    """A property as text, the way CloudFormation reads it (`true`, `120`)."""
     if value is None or isinstance(value, (str, Unknown)):
         return value
-    return str(value)
+    return param_text(value)
 
 
 def lambda_alias(t: Template, ev: Evaluator, lid: str, p: _Props) -> DeployTarget | None:
