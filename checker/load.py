@@ -42,6 +42,10 @@ class _Run:
         self.problems.append(LoadProblem(file=file, message=message, line=line, column=column, severity=severity))
         self.files.append(FileSummary(file=file, kind=None, note=message))
 
+    def crash(self, file: str, error: Exception) -> None:
+        """A bug of pipelint's own while reading one file: say so for that file, and go on with the others."""
+        self.fail(file, f"pipelint could not load this file (internal error: {type(error).__name__}: {error})")
+
 
 def load_workspace(paths: list[str], options: LoadOptions | None = None) -> Workspace:
     run = _Run(options or LoadOptions(), SourceIndex(lambda file: _reopen(run, file)))
@@ -94,7 +98,7 @@ def _load_file(run: _Run, path: str, display: str, explicit: bool) -> None:
         run.fail(display, _explain(path, error.message), error.line, error.column)
         return
     except Exception as error:  # noqa: BLE001 - a reader bug must not hide the other files
-        run.fail(display, f"pipelint could not read this file (internal error: {type(error).__name__}: {error})")
+        run.crash(display, error)
         return
     try:
         if cdk.sniff(doc):
@@ -105,7 +109,7 @@ def _load_file(run: _Run, path: str, display: str, explicit: bool) -> None:
                 _keep(run, doc, loader.load(doc, run.options))
                 return
     except Exception as error:  # noqa: BLE001 - a loader bug must not hide the other files
-        run.fail(display, f"pipelint could not load this file (internal error: {type(error).__name__}: {error})")
+        run.crash(display, error)
         return
     if doc.value is None:
         run.fail(display, "the file is empty (or holds only comments): it defines no pipeline")
@@ -132,7 +136,7 @@ def _load_assembly(run: _Run, doc: Document, path: str, display: str) -> None:
         except LoadError as error:
             run.fail(item.display, error.message, error.line, error.column)
         except Exception as error:  # noqa: BLE001 - one stack must not hide the others
-            run.fail(item.display, f"pipelint could not load this file (internal error: {type(error).__name__}: {error})")
+            run.crash(item.display, error)
 
 
 def _keep(run: _Run, doc: Document, result: LoadResult) -> None:
