@@ -17,7 +17,7 @@ import re
 from typing import Callable, Iterator, TypeVar
 
 from checker.loaders.cloudformation.evaluate import Evaluator
-from checker.loaders.cloudformation.template import PSEUDO, Template, param_text
+from checker.loaders.cloudformation.template import PSEUDO, Template
 from checker.model import ANY_OTHER, Scenario
 
 _SUB_NAME = re.compile(r"\$\{([A-Za-z0-9_:]+)\}")
@@ -59,19 +59,6 @@ def _closure(template: Template, names: set[str]) -> set[str]:
     return seen
 
 
-def _compared(template: Template) -> dict[str, set[str]]:
-    """Constants each parameter is compared with anywhere in the template's conditions."""
-    found: dict[str, set[str]] = {}
-    for mapping in _walk(template.conditions):
-        pair = mapping.get("Fn::Equals")
-        if len(mapping) != 1 or not isinstance(pair, list) or len(pair) != 2:
-            continue
-        for side, other in ((pair[0], pair[1]), (pair[1], pair[0])):
-            if isinstance(side, dict) and isinstance(side.get("Ref"), str) and isinstance(other, (str, int, bool)):
-                found.setdefault(side["Ref"], set()).add(param_text(other))
-    return found
-
-
 def _direct(template: Template, resource: dict) -> set[str]:
     """Parameters with AllowedValues the resource uses in its values (`!Ref Env`, `!Sub app-${Env}`)."""
     names = set()
@@ -92,7 +79,7 @@ def domains(template: Template, resource: dict) -> tuple[dict[str, list[str]], d
     in_conditions = {
         m["Ref"] for c in conditions for m in _walk(template.conditions.get(c)) if isinstance(m.get("Ref"), str)
     }
-    compared = _compared(template)
+    compared = template.compared
     full, reduced = {}, {}
     for name in sorted(in_conditions | _direct(template, resource)):
         if name in template.given or (name not in template.parameters and name not in PSEUDO):

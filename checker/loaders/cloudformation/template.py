@@ -4,6 +4,7 @@ facts about resource types that evaluation needs (what `Ref` returns, the shape 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 PSEUDO_DEFAULTS = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
 PSEUDO = {"AWS::AccountId", "AWS::Region", "AWS::StackName", "AWS::StackId", "AWS::NotificationARNs", *PSEUDO_DEFAULTS}
@@ -67,6 +68,24 @@ class Template:
         self.mappings = _section(value, "Mappings")
         self.resources = {k: v for k, v in _section(value, "Resources").items() if isinstance(v, dict)}
         self.globals = _section(value, "Globals")
+
+    @cached_property
+    def compared(self) -> dict[str, set[str]]:
+        """The constants each parameter is compared with (`Fn::Equals`) anywhere in the conditions."""
+        found: dict[str, set[str]] = {}
+        stack: list[object] = [self.conditions]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+                pair = item.get("Fn::Equals")
+                if len(item) == 1 and isinstance(pair, list) and len(pair) == 2:
+                    for side, other in ((pair[0], pair[1]), (pair[1], pair[0])):
+                        if isinstance(side, dict) and isinstance(side.get("Ref"), str) and isinstance(other, (str, int, bool)):
+                            found.setdefault(side["Ref"], set()).add(param_text(other))
+        return found
 
     def resource_type(self, logical_id: str) -> str | None:
         resource = self.resources.get(logical_id)
