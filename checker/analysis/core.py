@@ -16,7 +16,6 @@ from checker.model import (
     Category,
     CloudFormationStack,
     CodeDeployConfig,
-    DeployTarget,
     Pipeline,
     PipelineType,
     Result,
@@ -173,7 +172,3 @@ def _combine(facts: list[tuple[Strategy, Rollback]]) -> tuple[Strategy, Rollback
         (r for r in rollbacks if r.on_failure is None), rollbacks[0]
     )
     return worst, worst_rollback
-
-
-def is_deploy_target(target: DeployTarget) -> bool:
-    return not isinstance(target, CodeDeployConfig)

@@ -21,14 +21,6 @@ class Tier(Enum):
     DEV = "dev"
     UNKNOWN = "unknown"
 
-    @property
-    def is_prod(self) -> bool:
-        return self is Tier.PROD
-
-    @property
-    def is_nonprod(self) -> bool:
-        return self in (Tier.STAGING, Tier.TEST, Tier.DEV)
-
 
 class Confidence(Enum):
     HIGH = "high"

@@ -21,7 +21,6 @@ from checker.model import (
     CodeDeployGroup,
     DeployTarget,
     EcsService,
-    SamFunction,
     TargetKind,
     Unknown,
     Workspace,
@@ -177,7 +176,3 @@ def _agrees(target: DeployTarget, overrides: dict[str, str]) -> bool:
         if allowed is not None and value not in allowed:
             return False
     return True
-
-
-def is_traffic_shifting(target: DeployTarget) -> bool:
-    return isinstance(target, SamFunction) and target.deployment_preference is not None

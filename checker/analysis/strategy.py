@@ -35,10 +35,6 @@ class StrategyClass(Enum):
     IMMUTABLE = "immutable"
     UNKNOWN = "unknown"
 
-    @property
-    def is_gradual(self) -> bool:
-        return self in (StrategyClass.CANARY, StrategyClass.LINEAR, StrategyClass.BLUE_GREEN, StrategyClass.IMMUTABLE)
-
 
 @dataclass(frozen=True, slots=True)
 class Strategy:

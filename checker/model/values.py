@@ -61,10 +61,6 @@ def freeze(value: Any) -> Any:
     return value
 
 
-def is_known(value: object) -> bool:
-    return not isinstance(value, Unknown)
-
-
 def as_text(value: object) -> str | None:
     """The string a value reads as, with unknown parts as `${Name}`; None when it is not a string at all."""
     if isinstance(value, str):

@@ -22,9 +22,6 @@ class Style:
     def bold(self, text: str) -> str:
         return self._wrap("1", text)
 
-    def dim(self, text: str) -> str:
-        return self._wrap("2", text)
-
     def tier(self, tier: str) -> str:
         return self._wrap(_TIER_COLOURS.get(tier, "0"), tier)
 

@@ -36,7 +36,7 @@ def load(doc: Document, options: LoadOptions, fmt: SourceFormat = SourceFormat.C
         kind = resource.get("Type")
         if kind == PIPELINE:
             issues: list = []
-            build = lambda ev, lid=logical_id: _pipeline(doc, template, ev, lid, fmt, issues)  # noqa: E731
+            build = lambda ev, lid=logical_id, found=issues: _pipeline(doc, template, ev, lid, fmt, found)  # noqa: E731
             for pipeline, scenario in variants(template, resource, build):
                 result.pipelines.append(tag(pipeline, scenario))
             result.problems_at(doc, issues)
