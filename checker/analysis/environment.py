@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
+from checker.model.findings import Confidence
+
 
 class Tier(Enum):
     PROD = "prod"
@@ -20,12 +22,6 @@ class Tier(Enum):
     TEST = "test"
     DEV = "dev"
     UNKNOWN = "unknown"
-
-
-class Confidence(Enum):
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
 
 
 WORDS = {

@@ -1,5 +1,15 @@
 """One model of pipelines and what they deploy to, whatever format they were read from."""
 
+from checker.model.findings import (
+    Confidence,
+    Evaluation,
+    Finding,
+    Outcome,
+    Related,
+    Severity,
+    Suppression,
+    SuppressionKind,
+)
 from checker.model.pipeline import (
     Action,
     ActionType,
@@ -51,6 +61,14 @@ __all__ = [
     "ArtifactStore",
     "BeanstalkEnvironment",
     "Category",
+    "Confidence",
+    "Evaluation",
+    "Finding",
+    "Outcome",
+    "Related",
+    "Severity",
+    "Suppression",
+    "SuppressionKind",
     "CloudFormationStack",
     "CodeDeployConfig",
     "CodeDeployGroup",

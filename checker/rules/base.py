@@ -1,0 +1,146 @@
+"""What a rule is: a small class with its code, name, severity, options and docs, checked when it is defined.
+
+A rule looks at one pipeline (one scenario of it) through a `RuleContext` — the analysis answers which actions
+deploy, where and how — and yields verdicts: failed (with the place and the evidence), passed (with the
+evidence, for auditors), unknown (with the reason the files leave it open) or not applicable. The engine turns
+the verdicts of all scenarios into one evaluation per rule × pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from checker.analysis.core import ActionFacts, Analysis
+from checker.analysis.environment import Tier
+from checker.model import Confidence, Outcome, Pipeline, Related, Severity, SourceRef
+
+SECTIONS = ("## Why is this bad?", "## Example", "## Use instead")
+CODE = re.compile(r"[A-Z]{2,6}\d{3}")
+NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)+")
+HELP_URI = "https://github.com/pipelint/pipelint/blob/main/docs/rules.md#{code}"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    outcome: Outcome
+    message: str
+    ref: SourceRef | None = None
+    related: tuple[Related, ...] = ()
+    confidence: Confidence = Confidence.HIGH
+
+
+class RuleDefinitionError(TypeError):
+    """A rule class that lacks what every rule must have (raised when the class is defined)."""
+
+
+class Rule:
+    """Base class: subclasses set `code`, `name`, `severity`, optional `options`, and write `check`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    options: ClassVar[Mapping[str, object]] = {}  # per-rule settings a policy may change, with their defaults
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        problems = []
+        if not isinstance(getattr(cls, "code", None), str) or not CODE.fullmatch(cls.code):
+            problems.append("a `code` of letters and three digits, such as PL101")
+        if not isinstance(getattr(cls, "name", None), str) or not NAME.fullmatch(cls.name):
+            problems.append("a kebab-case `name` that names the problem")
+        if not isinstance(getattr(cls, "severity", None), Severity):
+            problems.append("a `severity` (a Severity)")
+        doc = cls.__doc__ or ""
+        missing = [s for s in SECTIONS if s not in doc]
+        if not doc.strip() or missing:
+            problems.append("a docstring that says what the rule finds, with the sections " + ", ".join(SECTIONS))
+        if problems:
+            raise RuleDefinitionError(f"rule class {cls.__name__} needs " + "; ".join(problems))
+
+    @classmethod
+    def summary(cls) -> str:
+        return (cls.__doc__ or "").strip().splitlines()[0]
+
+    @classmethod
+    def docs(cls) -> str:
+        """The docstring as Markdown, without the indentation."""
+        lines = (cls.__doc__ or "").strip().splitlines()
+        body = [line[4:] if line.startswith("    ") else line.strip() for line in lines[1:]]
+        return "\n".join([lines[0], *body]).strip()
+
+    def check(self, pipeline: Pipeline, ctx: RuleContext) -> Iterable[Verdict]:
+        raise NotImplementedError
+
+    # Verdicts.
+    def failed(self, at: object, message: str, *related: Related, confidence: Confidence | None = None) -> Verdict:
+        if confidence is None:
+            confidence = _confidence_of(at)
+        return Verdict(Outcome.FAILED, message, ref_of(at), tuple(related), confidence)
+
+    @staticmethod
+    def passed(evidence: str) -> Verdict:
+        return Verdict(Outcome.PASSED, evidence)
+
+    @staticmethod
+    def unknown(reason: str, at: object = None) -> Verdict:
+        return Verdict(Outcome.UNKNOWN, reason, ref_of(at) if at is not None else None)
+
+    @staticmethod
+    def not_applicable(reason: str) -> Verdict:
+        return Verdict(Outcome.NOT_APPLICABLE, reason)
+
+
+def related(at: object, message: str) -> Related:
+    return Related(message, ref_of(at))
+
+
+def ref_of(at: object) -> SourceRef:
+    if isinstance(at, SourceRef):
+        return at
+    if isinstance(at, ActionFacts):
+        return at.action.source
+    source = getattr(at, "source", None)
+    if isinstance(source, SourceRef):
+        return source
+    raise TypeError(f"no source for {type(at).__name__}")
+
+
+def _confidence_of(at: object) -> Confidence:
+    if not isinstance(at, ActionFacts):
+        return Confidence.HIGH
+    levels = (Confidence.HIGH, Confidence.MEDIUM, Confidence.LOW)
+    return max(at.verdict.confidence, at.environment.confidence, key=levels.index)
+
+
+class RuleContext:
+    """What a rule may ask: the analysis of the workspace and its own options (the policy's or the defaults)."""
+
+    def __init__(self, analysis: Analysis, options: Mapping[str, object]) -> None:
+        self.analysis = analysis
+        self.options = options
+
+    def option(self, name: str) -> Any:
+        return self.options[name]
+
+    def actions(self, pipeline: Pipeline) -> tuple[ActionFacts, ...]:
+        return self.analysis.actions(pipeline)
+
+    def deploys(self, pipeline: Pipeline, tier: Tier | None = None) -> list[ActionFacts]:
+        found = self.analysis.deploys(pipeline)
+        return found if tier is None else [f for f in found if f.environment.tier is tier]
+
+    def nonprod_deploys(self, pipeline: Pipeline) -> list[ActionFacts]:
+        return [f for f in self.analysis.deploys(pipeline) if f.environment.tier in NONPROD]
+
+    def approvals(self, pipeline: Pipeline) -> list[ActionFacts]:
+        return self.analysis.approvals(pipeline)
+
+    def undecided_deploys(self, pipeline: Pipeline) -> Iterator[ActionFacts]:
+        """Deploys whose environment nothing names: a rule about prod cannot call them passed."""
+        return (f for f in self.analysis.deploys(pipeline) if f.environment.tier is Tier.UNKNOWN)
+
+
+NONPROD = (Tier.DEV, Tier.TEST, Tier.STAGING)
