@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.analysis.deploys import DeployVerdict, Role, verdict
+from checker.analysis.deploys import DEPLOY_VARIABLES, DeployVerdict, Role, build_variables, verdict
 from checker.analysis.environment import Environment, EnvironmentMap, classify
 from checker.analysis.links import Link, Linker
 from checker.analysis.strategy import Rollback, Strategy, StrategyClass, target_facts
@@ -19,7 +19,6 @@ from checker.model import (
     Pipeline,
     PipelineType,
     Result,
-    SamFunction,
     Stage,
     Unknown,
     Workspace,
@@ -36,6 +35,7 @@ class ActionFacts:
     action: Action
     verdict: DeployVerdict
     account: str | Unknown | None  # where the action runs: its role's account, else the pipeline's
+    account_source: str  # what says so: "role arn:aws:iam::...", "the pipeline's account (no role of its own)"
     region: str | Unknown | None
     environment: Environment
     link: Link
@@ -93,14 +93,14 @@ class Analysis:
 
     def _action(self, pipeline: Pipeline, index: int, stage: Stage, action: Action, earlier: list[Action]) -> ActionFacts:
         judged = verdict(action)
-        account = account_of(action.role_arn) if action.role_arn is not None else pipeline.account
+        account, account_source = _account(pipeline, action, judged)
         region = action.region if action.region is not None else pipeline.region
         link = self.linker.link(action, earlier) if judged.role is not Role.NONE else Link((), "")
         environment = classify(self._signals(stage, action, link), as_text(account), self.environments)
         strategy, rollback = self._facts_of(action, judged, link) if judged.role is Role.DEPLOY else (None, None)
         failure = stage.on_failure
         return ActionFacts(
-            pipeline=pipeline, stage_index=index, stage=stage, action=action, verdict=judged, account=account,
+            pipeline=pipeline, stage_index=index, stage=stage, action=action, verdict=judged, account=account, account_source=account_source,
             region=region, environment=environment, link=link, strategy=strategy, rollback=rollback,
             stage_rollback=(pipeline.pipeline_type is PipelineType.V2 and failure is not None
                             and failure.result is Result.ROLLBACK),  # stage conditions and rollback are V2 only
@@ -137,12 +137,11 @@ class Analysis:
             return _combine(facts)
         if provider.startswith("CloudFormation"):
             mode = as_text(action.configuration.get("ActionMode")) or "CREATE_UPDATE"
-            shifting = [t for t in link.targets if isinstance(t, SamFunction)]
-            detail = "stack update" if not shifting else "stack update without traffic shifting"
+            stack_rollback = Rollback(True, False, "CloudFormation rolls back a failed stack update")
             if any(isinstance(t, CloudFormationStack) for t in link.targets) and link.note.endswith("scanned files"):
-                return (Strategy(StrategyClass.UNKNOWN, f"{mode}: {link.note}"),
-                        Rollback(True, False, "CloudFormation rolls back a failed stack update"))  # fmt: skip
-            return Strategy(StrategyClass.ALL_AT_ONCE, f"{mode} {detail}"), Rollback(True, False, "CloudFormation rolls back a failed stack update")
+                return Strategy(StrategyClass.UNKNOWN, f"{mode}: {link.note}"), stack_rollback
+            return Strategy(StrategyClass.STACK_UPDATE, f"{mode}: a stack update; the template defines nothing "
+                                                        "that shifts traffic"), stack_rollback  # fmt: skip
         if provider == "S3":
             return Strategy(StrategyClass.ALL_AT_ONCE, "S3 deploy replaces the objects at once"), Rollback(False, False, "an S3 deploy has no rollback")
         if judged.role is Role.DEPLOY and action.category is not Category.DEPLOY:
@@ -151,6 +150,18 @@ class Analysis:
         if link.note:
             return Strategy(StrategyClass.UNKNOWN, link.note), Rollback(None, None, link.note)
         return Strategy(StrategyClass.UNKNOWN, f"{provider} deploy"), Rollback(None, None, f"{provider}: rollback unknown")
+
+
+def _account(pipeline: Pipeline, action: Action, judged: DeployVerdict) -> tuple[str | Unknown | None, str]:
+    """The account an action changes: its role's; for a deploy run inside a build, the role it is handed."""
+    if action.role_arn is not None:
+        return account_of(action.role_arn), f"its role {action.role_arn}"
+    if judged.role is Role.DEPLOY and action.category is not Category.DEPLOY:
+        for item in build_variables(action.configuration.get("EnvironmentVariables")):
+            value = str(item.get("value", ""))
+            if ":role/" in value and DEPLOY_VARIABLES.search(str(item.get("name", ""))):
+                return account_of(value), f"the role in its variable {item.get('name')} ({value})"
+    return pipeline.account, "the pipeline's own account (the action has no role of its own)"
 
 
 def _environment_like(name: str) -> bool:

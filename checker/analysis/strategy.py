@@ -33,6 +33,7 @@ class StrategyClass(Enum):
     LINEAR = "linear"
     BLUE_GREEN = "blue/green"
     IMMUTABLE = "immutable"
+    STACK_UPDATE = "stack update"  # a stack whose template holds nothing with a deployment strategy
     UNKNOWN = "unknown"
 
 

@@ -275,6 +275,7 @@ class DeclarationReader:
             timeout_minutes=as_int(self._value(raw, "timeoutInMinutes", path)),
             commands=self._strings(raw, "commands", path),
             source=self._ref(path),
+            configuration_source=self._ref(self._get(raw, "configuration", path)[1]),
         )
 
     def _action_type(self, raw: object, path: Path) -> ActionType:

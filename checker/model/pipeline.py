@@ -89,6 +89,11 @@ class Action:
     timeout_minutes: int | Unknown | None = None
     commands: tuple[str | Unknown, ...] = ()
     source: SourceRef = _source()
+    configuration_source: SourceRef | None = field(default=None, compare=False)  # where its configuration is
+
+    def configuration_ref(self, key: str) -> SourceRef:
+        """Where one configuration key is written (or the action, when the configuration is not a mapping)."""
+        return self.configuration_source.child(key) if self.configuration_source is not None else self.source
 
     @property
     def category(self) -> Category | Unknown:

@@ -9,13 +9,14 @@ the verdicts of all scenarios into one evaluation per rule × pipeline.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from checker.analysis.core import ActionFacts, Analysis
+from checker.analysis.deploys import Role
 from checker.analysis.environment import Tier
-from checker.model import Confidence, Outcome, Pipeline, Related, Severity, SourceRef
+from checker.model import CloudFormationStack, Confidence, Outcome, Pipeline, Related, Severity, SourceRef
 
 SECTIONS = ("## Why is this bad?", "## Example", "## Use instead")
 CODE = re.compile(r"[A-Z]{2,6}\d{3}")
@@ -138,9 +139,38 @@ class RuleContext:
     def approvals(self, pipeline: Pipeline) -> list[ActionFacts]:
         return self.analysis.approvals(pipeline)
 
-    def undecided_deploys(self, pipeline: Pipeline) -> Iterator[ActionFacts]:
-        """Deploys whose environment nothing names: a rule about prod cannot call them passed."""
-        return (f for f in self.analysis.deploys(pipeline) if f.environment.tier is Tier.UNKNOWN)
+    def prod_deploys(self, pipeline: Pipeline) -> list[ActionFacts]:
+        return self.deploys(pipeline, Tier.PROD)
+
+    def without_prod(self, pipeline: Pipeline) -> Verdict:
+        """The verdict for a pipeline with no known prod deploy: not applicable, unless one may hide somewhere."""
+        undecided = [f for f in self.analysis.actions(pipeline)
+                     if f.is_deploy and f.environment.tier is Tier.UNKNOWN or f.verdict.role is Role.UNKNOWN]  # fmt: skip
+        if undecided:
+            first = undecided[0]
+            why = first.environment.explain() if first.is_deploy else first.verdict.reason
+            more = f" (and {len(undecided) - 1} more)" if len(undecided) > 1 else ""
+            return Rule.unknown(f"no deploy is known to go to production, but {first.label}{more} may: {why}", first)
+        opaque = [stage for stage in pipeline.stages if stage.opaque is not None]
+        if opaque:
+            reason = opaque[0].opaque.reason if opaque[0].opaque is not None else ""
+            return Rule.unknown(f"no deploy is known to go to production, but a stage is not in the files: {reason}", opaque[0])
+        return Rule.not_applicable("the pipeline deploys to no production environment")
+
+    def nonprod_before(self, deploy: ActionFacts) -> list[ActionFacts]:
+        """Non-prod deploys that run strictly before a deploy."""
+        return [f for f in self.nonprod_deploys(deploy.pipeline) if f.runs_before(deploy) is True]
 
 
 NONPROD = (Tier.DEV, Tier.TEST, Tier.STAGING)
+
+
+def target_related(facts: ActionFacts, detail: str) -> list[Related]:
+    """The deploy targets behind a finding (the group without rollback), with the scenario they hold in."""
+    found = []
+    for target in facts.link.targets:
+        if isinstance(target, CloudFormationStack):
+            continue
+        when = "" if target.scenario.is_unconditional else f" when {target.scenario.describe()}"
+        found.append(Related(f"{target.kind.value} {target.logical_id}{when}: {detail}", target.source))
+    return found
