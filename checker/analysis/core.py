@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from checker.analysis.deploys import DEPLOY_VARIABLES, DeployVerdict, Role, build_variables, verdict
 from checker.analysis.environment import Environment, EnvironmentMap, classify
-from checker.analysis.links import Link, Linker
+from checker.analysis.links import Link, Linker, change_set_source
 from checker.analysis.strategy import Rollback, Strategy, StrategyClass, target_facts
 from checker.model import (
     Action,
@@ -42,6 +42,14 @@ class ActionFacts:
     strategy: Strategy | None
     rollback: Rollback | None
     stage_rollback: bool  # a V2 onFailure ROLLBACK covers the stage
+    prepared_by: Action | None = None  # for a CHANGE_SET_EXECUTE: the action that created its change set
+
+    @property
+    def inputs(self) -> tuple[str | Unknown, ...]:
+        """The artifacts it deploys: its own inputs, or those its change set was created from."""
+        if not self.action.input_artifacts and self.prepared_by is not None:
+            return self.prepared_by.input_artifacts
+        return self.action.input_artifacts
 
     @property
     def is_deploy(self) -> bool:
@@ -102,6 +110,7 @@ class Analysis:
         return ActionFacts(
             pipeline=pipeline, stage_index=index, stage=stage, action=action, verdict=judged, account=account, account_source=account_source,
             region=region, environment=environment, link=link, strategy=strategy, rollback=rollback,
+            prepared_by=change_set_source(action, earlier),
             stage_rollback=(pipeline.pipeline_type is PipelineType.V2 and failure is not None
                             and failure.result is Result.ROLLBACK),  # stage conditions and rollback are V2 only
         )  # fmt: skip

@@ -62,7 +62,7 @@ class Linker:
         provider = as_text(action.provider) or ""
         config = action.configuration
         if provider == "CloudFormation" and config.get("ActionMode") == "CHANGE_SET_EXECUTE":
-            prepared = _change_set_source(action, earlier or [])
+            prepared = change_set_source(action, earlier or [])
             if prepared is not None:  # the change set's template and parameters are the ones it was created with
                 return self._stack(prepared, executes=action)
         if provider in ("CodeDeploy", "CodeDeployToECS"):
@@ -147,9 +147,11 @@ def _closest(found: list[DeployTarget], file: str) -> list[DeployTarget]:
     return [t for t in found if shared(t) == best]
 
 
-def _change_set_source(action: Action, earlier: list[Action]) -> Action | None:
+def change_set_source(action: Action, earlier: list[Action]) -> Action | None:
     """The CHANGE_SET_REPLACE that created the change set this action executes: same stack and change set."""
     config = action.configuration
+    if config.get("ActionMode") != "CHANGE_SET_EXECUTE":
+        return None
     for candidate in reversed(earlier):
         other = candidate.configuration
         if (other.get("ActionMode") == "CHANGE_SET_REPLACE" and other.get("StackName") == config.get("StackName")

@@ -195,6 +195,15 @@ class Trigger:
 
 
 @_model
+class Ignore:
+    """An inline suppression on the pipeline: `Metadata: {pipelint: {ignore: [{rule: PL101, reason: ...}]}}`."""
+
+    rule: str  # a rule code, or a prefix such as PL1
+    reason: str
+    source: SourceRef = _source()
+
+
+@_model
 class Pipeline:
     name: str | Unknown
     format: SourceFormat = field(compare=False)
@@ -209,6 +218,7 @@ class Pipeline:
     triggers: tuple[Trigger, ...] = ()
     scenario: Scenario = ALWAYS
     resource_id: str | None = field(default=None, compare=False)  # the logical id, for a template's pipeline
+    ignores: tuple[Ignore, ...] = field(default=(), compare=False)
     source: SourceRef = _source()
 
     def actions(self) -> list[Action]:

@@ -43,14 +43,14 @@ class ArtifactRebuiltForProd(Rule):
             if not earlier:
                 yield self.not_applicable("no pre-production deploy runs before production (PL104 reports that)")
                 continue
-            inputs = deploy.action.input_artifacts
+            inputs = deploy.inputs
             if not inputs:
                 yield self.unknown(f"{deploy.label} takes no input artifact, so what it deploys is not in the pipeline", deploy)
                 continue
             if any(isinstance(name, Unknown) for name in inputs):
                 yield self.unknown(f"an input artifact of {deploy.label} is unknown", deploy)
                 continue
-            tested = {name for d in earlier for name in d.action.input_artifacts}
+            tested = {name for d in earlier for name in d.inputs}
             for name in inputs:
                 made = producer(name, deploy, actions)  # type: ignore[arg-type]
                 rebuilt = made is not None and name not in tested and any(d.runs_before(made) for d in earlier)
@@ -59,7 +59,7 @@ class ArtifactRebuiltForProd(Rule):
                                               f"the pre-production deploy {earlier[-1].label}, so prod runs a build "
                                               "nothing tested",
                                       related(made, f"{made.label} builds '{name}' again"),
-                                      related(earlier[-1], f"{earlier[-1].label} deployed {', '.join(map(str, earlier[-1].action.input_artifacts)) or 'another artifact'}"))  # fmt: skip
+                                      related(earlier[-1], f"{earlier[-1].label} deployed {', '.join(map(str, earlier[-1].inputs)) or 'another artifact'}"))  # fmt: skip
                     break
             else:
                 yield self.passed(f"{deploy.label} deploys {', '.join(map(str, inputs))}, built before the "

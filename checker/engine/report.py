@@ -1,0 +1,57 @@
+"""The Report: everything a reporter needs, and nothing it must work out again."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from checker.model import Evaluation, Finding, LoadProblem, ProblemSeverity, Severity, Workspace
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleInfo:
+    """A rule as this run used it: the policy's severity and options, and whether it ran."""
+
+    code: str
+    name: str
+    severity: Severity  # after the policy's changes
+    default_severity: Severity
+    summary: str
+    docs: str  # Markdown: what, why, example, use instead
+    help_uri: str
+    enabled: bool
+    options: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    workspace: Workspace
+    policy_name: str
+    rules: tuple[RuleInfo, ...]
+    evaluations: tuple[Evaluation, ...]
+    findings: tuple[Finding, ...]  # suppressed ones included (marked), PL001 and PL002 too, in file order
+    problems: tuple[LoadProblem, ...]  # PL000: what could not be loaded, and suppressions that are not valid
+    fail_on: Severity = Severity.HIGH
+
+    @property
+    def active(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.suppressed is None)
+
+    @property
+    def suppressed(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.suppressed is not None)
+
+    @property
+    def load_errors(self) -> bool:
+        return any(p.severity is ProblemSeverity.ERROR for p in self.problems)
+
+    @property
+    def exit_code(self) -> int:
+        """2: an input could not be loaded or a rule failed; 1: findings at or above `fail_on`; else 0."""
+        if self.load_errors or any(f.code == "PL001" for f in self.findings):
+            return EXIT_ERROR
+        if any(f.severity >= self.fail_on for f in self.active):
+            return EXIT_FINDINGS
+        return EXIT_OK
