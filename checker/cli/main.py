@@ -1,7 +1,7 @@
-"""`pipelint`: show and lint AWS deployment pipelines.
+"""`pipelint`: lint, show and explain AWS deployment pipelines.
 
-Exit codes: 0 everything loaded; 2 an input could not be loaded, the command line was wrong, or pipelint failed.
-(1, findings at or above a severity, comes with the rule set.)
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 an input could not be loaded, the
+command line or policy was wrong, a rule failed (PL001), or pipelint itself failed.
 """
 
 from __future__ import annotations
@@ -16,13 +16,17 @@ from checker.analysis.core import Analysis
 from checker.load import load_workspace
 from checker.loaders.base import LoadOptions
 from checker.loaders.params import ParameterError, collect
-from checker.model import ProblemSeverity, Workspace
+from checker.cli import commands
+from checker.engine.report import EXIT_ERROR, EXIT_OK
+from checker.engine.run import lint
+from checker.model import Severity, Workspace
+from checker.policy.errors import PolicyError
+from checker.rules.registry import RulePackError
 from checker.sources.read import MAX_FILE_BYTES
+from checker.views import lint as lint_view
 from checker.views import show
 from checker.views.problems import problems_text
 from checker.views.style import Style
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 DESCRIPTION = """\
 Check AWS deployment pipelines for safe multi-environment practice.
@@ -32,19 +36,32 @@ declarations), CloudFormation and SAM templates (YAML or JSON) and CDK cloud ass
 are scanned recursively and files are recognised by their content.
 """
 EPILOG = """\
-exit codes: 0 every input loaded (warnings may be printed);
-            2 an input could not be loaded (a PL000 error), the command line was wrong,
-              or pipelint itself failed.
+exit codes: 0 no finding at or above --fail-on (default: high);
+            1 findings at or above --fail-on;
+            2 an input could not be loaded (a PL000 error), the command line or the policy was wrong,
+              a rule failed (PL001), or pipelint itself failed.
 examples:
-  pipelint show sample_pipelines/
-  pipelint show pipeline.json --format json --output pipeline-model.json
+  pipelint lint sample_pipelines/
+  pipelint lint infra/ --policy policies/strict.yaml --fail-on medium
+  pipelint lint infra/ --select PL1,PL2 --ignore PL102 --format json --output findings.json
   pipelint lint infra/ --param Environment=prod --params params/prod.json
+  pipelint show pipeline.json --format json --output pipeline-model.json
+  pipelint rules             (list the rules)   pipelint rules PL301   (one rule's documentation)
+"""
+LINT_DESCRIPTION = """\
+Load every pipeline definition under PATH, run the rules the policy selects, and report what is wrong, where
+and why. Every rule gives every pipeline one evaluation: passed, failed, not applicable, unknown (the files
+do not decide it; the reason is given) or error.
+
+Suppress a finding in a template with `Metadata: {pipelint: {ignore: [{rule: PL101, reason: "..."}]}}` on the
+pipeline resource, or a comment `# pipelint: ignore[PL101] reason` on the finding's line or the line above it
+(above the pipeline resource: the whole pipeline). A reason is required. Suppressed findings stay in the JSON
+output, marked; they do not count for the exit code. Policy exemptions work the same way, until they expire.
 """
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to read (directories recursively)")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of standard output")
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE",
@@ -88,22 +105,54 @@ def parser() -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     _common(show_cmd)
+    _format(show_cmd)
     lint_cmd = commands.add_parser(
-        "lint", help="load every pipeline and report problems",
-        description="Load every pipeline definition under PATH and report what is wrong, where, and why.\n"
-                    "Files that cannot be loaded are reported as PL000 with file, line and message; the\n"
-                    "others are still checked.",
+        "lint", help="run the rules and report findings (the main command)", description=LINT_DESCRIPTION,
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     _common(lint_cmd)
+    _format(lint_cmd)
+    lint_cmd.add_argument(
+        "--policy", metavar="FILE", default=None,
+        help="a policy pack (YAML): environments, rule selection, severities, settings, exemptions; or the name "
+             "of a shipped pack ('default', 'strict'). Default: the default pack",
+    )  # fmt: skip
+    lint_cmd.add_argument("--select", action="append", default=[], metavar="CODES",
+                          help="run only rules with these codes or prefixes, comma-separated (PL1,PL201); "
+                               "replaces the policy's selection")  # fmt: skip
+    lint_cmd.add_argument("--ignore", action="append", default=[], metavar="CODES",
+                          help="do not run rules with these codes or prefixes, comma-separated; adds to the "
+                               "policy's. The most specific prefix wins, as in ruff")  # fmt: skip
+    lint_cmd.add_argument("--fail-on", choices=[s.value for s in Severity], default="high", metavar="SEVERITY",
+                          help="exit 1 when a finding has this severity or higher: info, low, medium, high, "
+                               "critical (default: high)")  # fmt: skip
+    lint_cmd.add_argument("--hide-unknown", action="store_true",
+                          help="text output: do not list the evaluations the files leave unknown")
+    rules_cmd = commands.add_parser(
+        "rules", help="list the rules, or print one rule's documentation",
+        description="List every rule (code, name, default severity, what it finds), or print one rule's\n"
+                    "documentation: what it finds, why it matters, an example and what to do instead.\n"
+                    "--format markdown writes the whole rules reference (docs/rules.md).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    rules_cmd.add_argument("code", nargs="?", metavar="CODE", help="a rule code, such as PL301")
+    rules_cmd.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                           help="output format (default: text)")
+    rules_cmd.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     return root
+
+
+def _format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        if args.command == "rules":
+            return commands.rules(args)
         return _run(args)
-    except ParameterError as error:
+    except (ParameterError, PolicyError, RulePackError, commands.UsageError) as error:
         print(f"pipelint: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -116,22 +165,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    policy = commands.policy_of(args) if args.command == "lint" else None  # a wrong policy stops before loading
     options = LoadOptions(parameters=collect(args.param, args.params), max_file_bytes=int(args.max_file_size * 1048576))
     workspace = load_workspace(args.paths, options)
-    analysis = Analysis(workspace)
-    try:
-        stream: TextIO = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
-    except OSError as error:
-        raise ParameterError(f"cannot write {args.output}: {error.strerror or error}") from None
-    try:
+    with commands.output(args.output) as stream:
         if args.command == "show":
-            _show(workspace, analysis, args.format, stream)
+            _show(workspace, Analysis(workspace), args.format, stream)
+            return EXIT_ERROR if workspace.has_errors else EXIT_OK
+        report = lint(workspace, policy, fail_on=Severity(args.fail_on))
+        if args.format == "json":
+            stream.write(json.dumps(lint_view.as_json(report), separators=(",", ":"), allow_nan=False) + "\n")
         else:
-            _lint(workspace, args.format, stream)
-    finally:
-        if args.output:
-            stream.close()
-    return EXIT_ERROR if workspace.has_errors else EXIT_OK
+            stream.write(lint_view.text(report, Style.for_stream(stream), show_unknown=not args.hide_unknown))
+        return report.exit_code
 
 
 def _show(workspace: Workspace, analysis: Analysis, fmt: str, stream: TextIO) -> None:
@@ -141,18 +187,4 @@ def _show(workspace: Workspace, analysis: Analysis, fmt: str, stream: TextIO) ->
         return
     stream.write(show.text(workspace, analysis, Style.for_stream(stream)))
     if workspace.problems:
-        stream.write("\n" + problems_text(workspace, Style.for_stream(stream)) + "\n")
-
-
-def _lint(workspace: Workspace, fmt: str, stream: TextIO) -> None:
-    if fmt == "json":
-        data = show.as_json(workspace, Analysis(workspace))
-        summary = {k: data[k] for k in ("tool", "version", "schema_version", "problems", "files")}
-        stream.write(json.dumps(summary | {"pipelines": [p["label"] for p in data["pipelines"]]}, separators=(",", ":")) + "\n")
-        return
-    style = Style.for_stream(stream)
-    if workspace.problems:
-        stream.write(problems_text(workspace, style) + "\n")
-    errors = sum(1 for p in workspace.problems if p.severity is ProblemSeverity.ERROR)
-    warnings = len(workspace.problems) - errors
-    stream.write(f"{show.summary(workspace)} {errors} error(s), {warnings} warning(s) while loading.\n")
+        stream.write("\n" + problems_text(workspace.problems, Style.for_stream(stream)) + "\n")

@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
-from checker.model import LoadProblem, ProblemSeverity, Workspace
+from collections.abc import Iterable
+
+from checker.model import LoadProblem, ProblemSeverity
 from checker.views.style import Style
 
 
-def _source_line(problem: LoadProblem) -> str | None:
-    if problem.line is None:
+def source_line(file: str, line: int | None) -> str | None:
+    if line is None:
         return None
     try:
-        with open(problem.file, encoding="utf-8", errors="replace") as handle:
-            for number, line in enumerate(handle, 1):
-                if number == problem.line:
-                    return line.rstrip("\r\n")
+        with open(file, encoding="utf-8", errors="replace") as handle:
+            for number, text in enumerate(handle, 1):
+                if number == line:
+                    return text.rstrip("\r\n")
     except OSError:
         return None
     return None
 
 
-def problems_text(workspace: Workspace, style: Style) -> str:
+def quoted(file: str, line: int | None, column: int | None) -> list[str]:
+    """The source line and a caret under the column, indented; nothing for a line too long to show."""
+    source = source_line(file, line)
+    if source is None or len(source) >= 400:
+        return []
+    return [f"    {source}", "    " + " " * max((column or 1) - 1, 0) + "^"]
+
+
+def problems_text(problems: Iterable[LoadProblem], style: Style) -> str:
     lines = []
-    for problem in workspace.problems:
+    for problem in problems:
         where = problem.file if problem.line is None else f"{problem.file}:{problem.line}:{problem.column or 1}"
         error = problem.severity is ProblemSeverity.ERROR
         lines.append(f"{where}: {style.severity(problem.severity.value, error)} {problem.code} {problem.message}")
-        source = _source_line(problem)
-        if source is not None and len(source) < 400:
-            lines.append(f"    {source}")
-            lines.append("    " + " " * max((problem.column or 1) - 1, 0) + "^")
+        lines += quoted(problem.file, problem.line, problem.column)
     return "\n".join(lines)

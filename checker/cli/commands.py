@@ -1,0 +1,76 @@
+"""The pieces of the commands that are not argument parsing: the policy, the output, `pipelint rules`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from checker.engine.report import EXIT_OK
+from checker.policy.model import Policy
+from checker.rules.registry import by_code, catalog
+from checker.views import rules as rules_view
+from checker.views.style import Style
+
+
+class UsageError(Exception):
+    """A command-line value that cannot be used (exit code 2)."""
+
+
+@contextmanager
+def output(path: str | None) -> Iterator[TextIO]:
+    if not path:
+        yield sys.stdout
+        return
+    try:
+        stream = open(path, "w", encoding="utf-8")  # noqa: SIM115
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+    with stream:
+        yield stream
+
+
+def codes(values: list[str], option: str) -> tuple[str, ...]:
+    """--select/--ignore values: comma-separated codes or prefixes, each matching at least one rule."""
+    known = [rule.code for rule in catalog()]
+    found = []
+    for value in values:
+        for code in (part.strip().upper() for part in value.split(",")):
+            if not code:
+                continue
+            if not any(k.startswith(code) for k in known):
+                raise UsageError(f"{option} {code}: no rule code starts with it (see `pipelint rules`)")
+            found.append(code)
+    return tuple(found)
+
+
+def policy_of(args: argparse.Namespace) -> Policy:
+    from checker.policy.load import load_policy
+
+    policy = load_policy(args.policy)
+    return policy.with_selection(codes(args.select, "--select"), codes(args.ignore, "--ignore"))
+
+
+def rules(args: argparse.Namespace) -> int:
+    with output(args.output) as stream:
+        if args.code:
+            rule = by_code().get(args.code.upper())
+            if rule is None:
+                raise UsageError(f"no rule {args.code}; `pipelint rules` lists them")
+            chosen = [rule]
+        else:
+            chosen = list(catalog())
+        if args.format == "json":
+            stream.write(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value,
+                                      "summary": r.summary(), "options": dict(r.options), "docs": r.docs()}
+                                     for r in chosen], indent=2) + "\n")  # fmt: skip
+        elif args.format == "markdown":
+            stream.write(rules_view.markdown(chosen))
+        elif args.code:
+            stream.write(rules_view.page(chosen[0]))
+        else:
+            stream.write(rules_view.listing(chosen, Style.for_stream(stream)))
+    return EXIT_OK

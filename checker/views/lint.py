@@ -1,0 +1,117 @@
+"""`pipelint lint` output: findings as text for people, and the whole Report as JSON for machines.
+
+Pure functions of the Report (the text form also quotes the source line of each finding).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from checker import __version__
+from checker.engine.report import Report
+from checker.model import Finding, Outcome, Severity
+from checker.views.jsonable import place, plain
+from checker.views.problems import problems_text, quoted
+from checker.views.style import Style
+
+REPORT_SCHEMA_VERSION = 1
+
+
+def text(report: Report, style: Style, *, show_unknown: bool = True) -> str:
+    lines: list[str] = []
+    if report.problems:
+        lines += [problems_text(report.problems, style), ""]
+    for finding in report.active:
+        lines += _finding(finding, style)
+    unknown = [e for e in report.evaluations if e.outcome is Outcome.UNKNOWN]
+    if unknown and show_unknown:
+        lines += ["", style.bold("Unknown: the files do not decide these (pass --param, or scan the missing files):")]
+        for evaluation in unknown:
+            lines.append(f"  {evaluation.ref.file}: {evaluation.code} {evaluation.name} in '{evaluation.pipeline}': "
+                         f"{evaluation.reason}")
+    lines += ["", summary(report)]
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _finding(finding: Finding, style: Style) -> list[str]:
+    where = str(finding.location) if finding.location else finding.ref.file
+    high = finding.severity >= Severity.HIGH
+    head = f"{where}: {style.severity(finding.severity.value, high)} {style.bold(finding.code)} {finding.message}"
+    notes = [f"[{finding.name}]"]
+    if finding.scenario:
+        notes.append(f"when {finding.scenario}")
+    if finding.confidence.value != "high":
+        notes.append(f"{finding.confidence.value} confidence")
+    lines = [f"{head} {' · '.join(notes)}"]
+    if finding.location:
+        lines += quoted(finding.location.file, finding.location.line, finding.location.column)
+    for related in finding.related:
+        at = f"{related.location}: " if related.location else ""
+        lines.append(f"    note: {at}{related.message}")
+    return lines
+
+
+def summary(report: Report) -> str:
+    pipelines = len({(e.ref.file, e.ref.path) for e in report.evaluations})
+    active = report.active
+    counts = Counter(f.severity for f in active)
+    by_severity = ", ".join(f"{counts[s]} {s.value}" for s in reversed(Severity) if counts[s])
+    outcomes = Counter(e.outcome for e in report.evaluations)
+    parts = [f"{len(active)} finding(s)" + (f" ({by_severity})" if by_severity else "")]
+    if report.suppressed:
+        parts.append(f"{len(report.suppressed)} suppressed")
+    parts.append(f"{pipelines} pipeline(s) checked")
+    parts.append(", ".join(f"{outcomes[o]} {o.value}" for o in Outcome if outcomes[o]) or "no evaluations")
+    errors = sum(1 for p in report.problems if p.severity.value == "error")
+    if report.problems:
+        parts.append(f"{errors} load error(s), {len(report.problems) - errors} warning(s)")
+    verdict = {0: "pass", 1: f"fail (findings at or above {report.fail_on.value})", 2: "error"}[report.exit_code]
+    return "; ".join(parts) + f". Result: {verdict}."
+
+
+def as_json(report: Report) -> dict[str, Any]:
+    return {
+        "tool": "pipelint",
+        "version": __version__,
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "policy": report.policy_name,
+        "fail_on": report.fail_on.value,
+        "exit_code": report.exit_code,
+        "summary": {
+            "findings": len(report.active),
+            "suppressed": len(report.suppressed),
+            "by_severity": {s.value: sum(1 for f in report.active if f.severity is s) for s in Severity},
+            "evaluations": {o.value: sum(1 for e in report.evaluations if e.outcome is o) for o in Outcome},
+        },
+        "rules": [{"code": r.code, "name": r.name, "severity": r.severity.value, "default_severity":
+                   r.default_severity.value, "summary": r.summary, "help_uri": r.help_uri, "enabled": r.enabled,
+                   "options": plain(dict(r.options))} for r in report.rules],  # fmt: skip
+        "evaluations": [
+            {"code": e.code, "name": e.name, "pipeline": e.pipeline, "file": e.ref.file, "path": e.ref.pointer(),
+             "outcome": e.outcome.value, "reason": e.reason, "findings": len(e.findings)}
+            for e in report.evaluations
+        ],  # fmt: skip
+        "findings": [finding_json(f) for f in report.findings],
+        "problems": [plain({"code": p.code, "severity": p.severity, "file": p.file, "line": p.line,
+                            "column": p.column, "message": p.message}) for p in report.problems],  # fmt: skip
+    }
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    suppressed = finding.suppressed
+    return {
+        "code": finding.code,
+        "name": finding.name,
+        "severity": finding.severity.value,
+        "confidence": finding.confidence.value,
+        "message": finding.message,
+        "pipeline": finding.pipeline,
+        "scenario": finding.scenario,
+        "location": place(finding.location) or {"file": finding.ref.file},
+        "path": finding.ref.pointer(),
+        "related": [{"message": r.message, "location": place(r.location)} for r in finding.related],
+        "suppressed": None if suppressed is None else {
+            "kind": suppressed.kind.value, "reason": suppressed.reason, "owner": suppressed.owner,
+            "expires": suppressed.expires, "location": place(suppressed.location)},
+    }  # fmt: skip
