@@ -60,10 +60,14 @@ def test_bad_command_lines_exit_2():
     assert result.returncode == 2 and "no/such/file.json" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_lint_loads_everything_and_exits_0_on_clean_input():
+def test_lint_exits_1_on_the_non_compliant_samples_and_0_on_the_compliant_one():
     result = run_cli("lint", "sample_pipelines/")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "12 pipeline(s)" in result.stdout and "0 error(s)" in result.stdout
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "12 pipeline(s) checked" in result.stdout and "load error" not in result.stdout
+    assert "Result: fail (findings at or above high)" in result.stdout
+    compliant = run_cli("lint", "sample_pipelines/01-compliant-three-accounts")
+    assert compliant.returncode == 0 and "0 finding(s)" in compliant.stdout, compliant.stdout
+    assert run_cli("lint", "sample_pipelines/", "--exit-zero").returncode == 0
 
 
 def _alias_bomb() -> str:

@@ -22,6 +22,7 @@ class Role(Enum):
     DEPLOY = "deploy"  # changes an environment
     PREPARE = "prepare"  # creates a change set: changes nothing until executed
     UNKNOWN = "unknown"  # the files do not say what the action is; it may deploy
+    SELF_UPDATE = "self-update"  # updates the pipeline itself (CDK's SelfMutate, a stack named ${AWS::StackName})
     NONE = "none"
 
 
@@ -49,6 +50,9 @@ DEPLOY_PROVIDERS = {"CodeDeploy", "CodeDeployToECS", "ECS", "ElasticBeanstalk", 
 def verdict(action: Action) -> DeployVerdict:
     category = action.category
     provider = as_text(action.provider) or ""
+    itself = _self_update(action)
+    if itself:
+        return DeployVerdict(Role.SELF_UPDATE, Confidence.MEDIUM, itself)
     if category is Category.DEPLOY:
         mode = action.configuration.get("ActionMode")
         if provider.startswith("CloudFormation") and mode in PREPARE_MODES:
@@ -63,6 +67,17 @@ def verdict(action: Action) -> DeployVerdict:
         if hidden:
             return DeployVerdict(Role.DEPLOY, Confidence.MEDIUM, f"{category.value} action ({provider}) that deploys: {hidden}")
     return DeployVerdict(Role.NONE, Confidence.HIGH, f"{getattr(category, 'value', category)} action")
+
+
+def _self_update(action: Action) -> str | None:
+    """A pipeline that updates its own definition first deploys no environment."""
+    stack = action.configuration.get("StackName")
+    if isinstance(stack, Unknown) and stack.text == "${AWS::StackName}":
+        return "updates the stack the pipeline belongs to (the pipeline updates itself), not an environment"
+    named = words(as_text(action.name) or "")
+    if "mutate" in named or "selfmutate" in named or named[:2] == ["update", "pipeline"]:
+        return f"'{action.name}' updates the pipeline itself, not an environment"
+    return None
 
 
 def _hidden_deploy(action: Action) -> str | None:

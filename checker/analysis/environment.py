@@ -4,7 +4,8 @@ Evidence, strongest first: the policy's account map, the policy's name patterns,
 names of what is deployed (stack, deployment group, service, environment, parameter values such as
 `Environment=prod`), the action's name, and the stage's name. Names are split into words (camelCase, `-`, `_`,
 digits) and matched whole; `pre-prod`, `preproduction` and `nonprod` never read as prod. When signals disagree,
-the strongest wins and the evidence says so.
+the policy's word is final; otherwise the strengths of the signals that agree add up, a tie goes to the more
+critical tier, the confidence drops to medium and the evidence says so.
 """
 
 from __future__ import annotations
@@ -117,8 +118,20 @@ def classify(signals: list[tuple[str, str, int]], account: str | None, policy: E
                 evidence.append(Evidence(where, name, found[0], strength))
     if not evidence:
         return Environment(Tier.UNKNOWN, Confidence.LOW)
-    evidence.sort(key=lambda e: -e.strength)
-    tiers = {e.tier for e in evidence}
-    conflict = len(tiers) > 1
+    # Names that agree add up: a stage and an action named for prod outweigh one stack name that says test.
+    # A tie goes to the more critical tier: for a safety check, wrongly assuming prod is the cheaper mistake.
+    score: dict[Tier, int] = {}
+    for item in evidence:
+        score[item.tier] = score.get(item.tier, 0) + item.strength
+    strongest = max(e.strength for e in evidence)
+    if strongest >= STRENGTH["policy name pattern"]:  # the policy's word is final
+        winner = max(evidence, key=lambda e: e.strength).tier
+    else:
+        winner = max(score, key=lambda t: (score[t], -_CRITICAL.index(t)))
+    evidence.sort(key=lambda e: (e.tier is not winner, -e.strength))
+    conflict = len(score) > 1
     confidence = Confidence.MEDIUM if conflict else Confidence.HIGH
-    return Environment(evidence[0].tier, confidence, tuple(evidence), conflict)
+    return Environment(winner, confidence, tuple(evidence), conflict)
+
+
+_CRITICAL = [Tier.PROD, Tier.STAGING, Tier.TEST, Tier.DEV, Tier.UNKNOWN]

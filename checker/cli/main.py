@@ -17,7 +17,7 @@ from checker.load import load_workspace
 from checker.loaders.base import LoadOptions
 from checker.loaders.params import ParameterError, collect
 from checker.cli import commands
-from checker.engine.report import EXIT_ERROR, EXIT_OK
+from checker.engine.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from checker.engine.run import lint
 from checker.model import Severity, Workspace
 from checker.policy.errors import PolicyError
@@ -126,6 +126,9 @@ def parser() -> argparse.ArgumentParser:
     lint_cmd.add_argument("--fail-on", choices=[s.value for s in Severity], default="high", metavar="SEVERITY",
                           help="exit 1 when a finding has this severity or higher: info, low, medium, high, "
                                "critical (default: high)")  # fmt: skip
+    lint_cmd.add_argument("--exit-zero", action="store_true",
+                          help="exit 0 even when there are findings at or above --fail-on (load errors and "
+                               "PL001 still exit 2)")  # fmt: skip
     lint_cmd.add_argument("--hide-unknown", action="store_true",
                           help="text output: do not list the evaluations the files leave unknown")
     rules_cmd = commands.add_parser(
@@ -177,7 +180,7 @@ def _run(args: argparse.Namespace) -> int:
             stream.write(json.dumps(lint_view.as_json(report), separators=(",", ":"), allow_nan=False) + "\n")
         else:
             stream.write(lint_view.text(report, Style.for_stream(stream), show_unknown=not args.hide_unknown))
-        return report.exit_code
+        return EXIT_OK if args.exit_zero and report.exit_code == EXIT_FINDINGS else report.exit_code
 
 
 def _show(workspace: Workspace, analysis: Analysis, fmt: str, stream: TextIO) -> None:

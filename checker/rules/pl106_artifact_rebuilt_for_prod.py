@@ -3,13 +3,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checker.analysis.core import ActionFacts
-from checker.model import Pipeline, Severity, Unknown
+from checker.model import Category, Pipeline, Severity, Unknown
 from checker.rules.base import Rule, RuleContext, Verdict, related
 
 
 def producer(artifact: str, consumer: ActionFacts, actions: tuple[ActionFacts, ...]) -> ActionFacts | None:
-    """The last action before `consumer` that outputs the artifact."""
-    found = [a for a in actions if artifact in a.action.output_artifacts and a.runs_before(consumer)]
+    """The last build or source action before `consumer` that outputs the artifact (a change set's output
+    artifact, or a test report, is not a new build of the application)."""
+    found = [a for a in actions if artifact in a.action.output_artifacts and a.runs_before(consumer)
+             and a.action.category in (Category.BUILD, Category.SOURCE)]  # fmt: skip
     return found[-1] if found else None
 
 

@@ -13,6 +13,7 @@ from checker.engine.report import Report
 from checker.model import Finding, Outcome, Severity
 from checker.views.jsonable import place, plain
 from checker.views.problems import problems_text, quoted
+from checker.views import show
 from checker.views.style import Style
 
 REPORT_SCHEMA_VERSION = 1
@@ -30,6 +31,8 @@ def text(report: Report, style: Style, *, show_unknown: bool = True) -> str:
         for evaluation in unknown:
             lines.append(f"  {evaluation.ref.file}: {evaluation.code} {evaluation.name} in '{evaluation.pipeline}': "
                          f"{evaluation.reason}")
+    if not report.workspace.pipelines:
+        lines.append(show.summary(report.workspace))
     lines += ["", summary(report)]
     return "\n".join(lines).lstrip("\n") + "\n"
 

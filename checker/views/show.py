@@ -123,6 +123,9 @@ def _action_text(ws: Workspace, f: ActionFacts, style: Style) -> list[str]:
     if f.verdict.role.value == "unknown":
         lines.append(pad + f"may deploy: {f.verdict.reason}; account {_short(f.account)}")
         return lines
+    if f.verdict.role.value == "self-update":
+        lines.append(pad + f"self-update: {f.verdict.reason}")
+        return lines
     if f.verdict.role.value == "prepare":
         lines.append(pad + f"prepares a deploy: {f.verdict.reason}; account {_short(f.account)}")
         return lines
