@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from checker.analysis.core import ActionFacts
 from checker.model import Pipeline, Severity, Unknown
 from checker.rules.base import Rule, RuleContext, Verdict
+from checker.rules.pl107_first_deploy_fans_out import no_deploys
 
 HOME = "<the pipeline's region>"
 
@@ -45,7 +46,7 @@ class RegionFanoutTooFast(Rule):
     def check(self, pipeline: Pipeline, ctx: RuleContext) -> Iterator[Verdict]:
         deploys = ctx.deploys(pipeline)
         if not deploys:
-            yield self.not_applicable("the pipeline has no deploy action")
+            yield no_deploys(pipeline, ctx)
             return
         factor = int(ctx.option("factor"))
         stages: dict[int, list[ActionFacts]] = {}
