@@ -12,8 +12,10 @@ HOME = "<the pipeline's region>"
 
 def region_of(facts: ActionFacts) -> str | Unknown:
     region = facts.action.region
-    if region is None:
-        return HOME if facts.pipeline.region is None or isinstance(facts.pipeline.region, Unknown) else facts.pipeline.region
+    if region is None:  # the pipeline's region: in a template `${AWS::Region}`, the same as `!Ref AWS::Region`
+        region = facts.pipeline.region
+        if region is None or isinstance(region, Unknown) and region.text is None:
+            return HOME
     if isinstance(region, Unknown) and region.text is not None:
         return region.text  # `${AWS::Region}` twice is one region, whatever it is
     return region
