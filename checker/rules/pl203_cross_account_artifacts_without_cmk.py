@@ -8,7 +8,9 @@ from checker.rules.base import Rule, RuleContext, Verdict, related
 from checker.rules.pl201_prod_shares_account_with_nonprod import describe, same_account
 
 KEY_ID = re.compile(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})")
-KEY_ARN = re.compile(r"arn:[^:]+:kms:[^:]*:[^:]*:key/")
+# Region and account may be unresolved (`${AWS::Region}`, as `!GetAtt Key.Arn` reads before deployment).
+_PART = r"(?:\$\{[^}]*\}|[^:$])*"
+KEY_ARN = re.compile(rf"arn:[^:]+:kms:{_PART}:{_PART}:key/")
 
 
 def key_problem(store: ArtifactStore) -> str | None | Unknown:
