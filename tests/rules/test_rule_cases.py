@@ -16,6 +16,9 @@ A case file:
 
 `message` is a substring the finding's message must contain; `line` is optional. Each finding must point at
 exactly the given path, so the harness shows where a rule reports, in every format.
+
+A case that shows a known wrong behaviour keeps the correct expectation and says why it fails today:
+`xfail: "the reason"` (strict: the case fails the run once the behaviour is fixed, so the mark is removed).
 """
 
 from __future__ import annotations
@@ -41,6 +44,11 @@ def case_files() -> dict[str, dict]:
 
 FILES = case_files()
 ALL_CASES = [(code, case) for code, data in FILES.items() for case in data["cases"]]
+PARAMS = [
+    pytest.param(code, case, id=f"{code}-{case['name']}",
+                 marks=[pytest.mark.xfail(reason=case["xfail"], strict=True)] if case.get("xfail") else [])
+    for code, case in ALL_CASES
+]  # fmt: skip
 
 
 def run_case(code: str, case: dict, tmp_path: Path):
@@ -56,7 +64,7 @@ def run_case(code: str, case: dict, tmp_path: Path):
     return [e for e in report.evaluations if e.code == code]
 
 
-@pytest.mark.parametrize(("code", "case"), ALL_CASES, ids=[f"{c}-{case['name']}" for c, case in ALL_CASES])
+@pytest.mark.parametrize(("code", "case"), PARAMS)
 def test_case(code: str, case: dict, tmp_path: Path):
     evaluations = run_case(code, case, tmp_path)
     assert evaluations, "no pipeline was loaded"
@@ -81,7 +89,7 @@ def test_every_rule_has_a_case_file_with_passing_and_failing_cases():
         data = FILES.get(rule.code)
         assert data is not None, f"{rule.code} has no case file tests/rules/cases/{rule.code.lower()}.yaml"
         assert data["rule"] == rule.code
-        outcomes = {case["outcome"] for case in data["cases"]}
+        outcomes = {case["outcome"] for case in data["cases"] if not case.get("xfail")}
         assert {"passed", "failed"} <= outcomes, f"{rule.code} needs a passing and a failing case"
 
 
