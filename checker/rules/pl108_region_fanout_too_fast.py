@@ -22,7 +22,7 @@ def region_of(facts: ActionFacts) -> str | Unknown:
 
 
 class RegionFanoutTooFast(Rule):
-    """A deploy stage reaches more new regions than the fan-out factor allows.
+    """A deploy stage reaches more regions than the fan-out factor allows.
 
     A static port of the AWS Config managed rule `codepipeline-region-fanout-check`: the first deploy stage may
     deploy to one region; every later stage to at most `factor` (default 3) times the number of regions all
