@@ -181,3 +181,39 @@ def test_the_rules_reference_is_generated_from_the_code():
     generated = run_cli("rules", "--format", "markdown").stdout
     assert (Path(__file__).parent.parent / "docs" / "rules.md").read_text() == generated, (
         "docs/rules.md is stale: run `pipelint rules --format markdown --output docs/rules.md`")
+
+
+def test_a_third_party_pack_comes_in_through_the_entry_point(monkeypatch):
+    from checker.rules import registry
+
+    class Point:
+        name, value = "acme", "acme.rules:RULES"
+
+        def load(self):
+            return (Exploding,)
+
+    monkeypatch.setattr(registry, "entry_points", lambda group: [Point()] if group == "pipelint.rules" else [])
+    registry.catalog.cache_clear()
+    try:
+        assert registry.catalog()[-1] is Exploding and len(registry.catalog()) == len(ALL_RULES) + 1
+        Point.load = lambda self: (ALL_RULES[0],)  # reusing a code is refused, with the pack's name
+        registry.catalog.cache_clear()
+        with pytest.raises(registry.RulePackError, match="acme.*reuses code PL101"):
+            registry.catalog()
+    finally:
+        registry.catalog.cache_clear()
+
+
+def test_the_policy_account_map_decides_the_environment():
+    import re
+
+    from checker.analysis.environment import EnvironmentMap, Tier
+
+    workspace = load_workspace([str(SAMPLES / "03-prod-shares-staging-account" / "codepipeline.json")])
+    # the policy says 222222222222 is prod: the "staging" deploy is a prod deploy too, and nothing is non-prod
+    mapped = Policy(environments=EnvironmentMap(accounts=(("222222222222", Tier.PROD),),
+                                                patterns=((re.compile("(?i)dev"), Tier.DEV),)))  # fmt: skip
+    report = lint(workspace, mapped)
+    (pl201,) = [e for e in report.evaluations if e.code == "PL201"]
+    assert pl201.outcome is Outcome.PASSED, pl201.reason
+    assert lint(workspace, Policy()).exit_code == 1
