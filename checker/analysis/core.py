@@ -45,6 +45,22 @@ class ActionFacts:
     prepared_by: Action | None = None  # for a CHANGE_SET_EXECUTE: the action that created its change set
 
     @property
+    def unknown_strategy(self) -> str | None:
+        """Why the deploy's strategy is unknown, or None when it is known."""
+        if self.strategy is None or self.strategy.cls is StrategyClass.UNKNOWN:
+            detail = self.strategy.detail if self.strategy else self.link.note
+            return f"the deployment strategy of {self.label} is unknown: {detail}"
+        return None
+
+    @property
+    def unknown_rollback(self) -> str | None:
+        """Why it is unknown whether a failed deploy rolls back, or None when that is known."""
+        if self.rollback is None or self.rollback.on_failure is None:
+            detail = self.rollback.detail if self.rollback else self.link.note
+            return f"whether {self.label} rolls back is unknown: {detail}"
+        return None
+
+    @property
     def inputs(self) -> tuple[str | Unknown, ...]:
         """The artifacts it deploys: its own inputs, or those its change set was created from."""
         if not self.action.input_artifacts and self.prepared_by is not None:

@@ -40,9 +40,8 @@ class ProdDeployWithoutRollback(Rule):
             rollback = deploy.rollback
             if deploy.stage_rollback:
                 yield self.passed(f"stage '{deploy.stage.name}' rolls back on failure (onFailure ROLLBACK)")
-            elif rollback is None or rollback.on_failure is None:
-                yield self.unknown(f"whether {deploy.label} rolls back is unknown: "
-                                   f"{rollback.detail if rollback else deploy.link.note}", deploy)  # fmt: skip
+            elif why := deploy.unknown_rollback:
+                yield self.unknown(why, deploy)
             elif rollback.on_failure:
                 yield self.passed(f"{deploy.label}: {rollback.detail}")
             else:

@@ -51,9 +51,8 @@ class RollbackWithoutAlarms(Rule):
             gate = alarm_gate(deploy)
             if gate:
                 yield self.passed(gate)
-            elif rollback is None or rollback.on_failure is None:
-                yield self.unknown(f"whether {deploy.label} rolls back is unknown: "
-                                   f"{rollback.detail if rollback else deploy.link.note}", deploy)  # fmt: skip
+            elif why := deploy.unknown_rollback:
+                yield self.unknown(why, deploy)
             elif not rollback.on_failure and not deploy.stage_rollback:
                 yield self.not_applicable(f"{deploy.label} does not roll back at all (PL301 reports that)")
             elif rollback.on_alarm:

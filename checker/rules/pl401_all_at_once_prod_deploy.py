@@ -38,9 +38,8 @@ class AllAtOnceProdDeploy(Rule):
             return
         for deploy in prods:
             strategy = deploy.strategy
-            if strategy is None or strategy.cls is StrategyClass.UNKNOWN:
-                detail = strategy.detail if strategy else deploy.link.note
-                yield self.unknown(f"the deployment strategy of {deploy.label} is unknown: {detail}", deploy)
+            if why := deploy.unknown_strategy:
+                yield self.unknown(why, deploy)
             elif strategy.cls is StrategyClass.STACK_UPDATE:
                 yield self.not_applicable(f"{deploy.label}: {strategy.detail}")
             elif strategy.cls is StrategyClass.ALL_AT_ONCE:

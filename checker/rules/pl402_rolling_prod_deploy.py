@@ -38,9 +38,8 @@ class RollingProdDeploy(Rule):
             return
         for deploy in prods:
             strategy = deploy.strategy
-            if strategy is None or strategy.cls is StrategyClass.UNKNOWN:
-                detail = strategy.detail if strategy else deploy.link.note
-                yield self.unknown(f"the deployment strategy of {deploy.label} is unknown: {detail}", deploy)
+            if why := deploy.unknown_strategy:
+                yield self.unknown(why, deploy)
             elif strategy.cls is StrategyClass.ROLLING:
                 yield self.failed(deploy, f"{deploy.label} updates production in place, in batches ({strategy.detail})",
                                   *target_related(deploy, strategy.detail))
