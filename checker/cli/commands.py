@@ -35,14 +35,17 @@ def output(path: str | None) -> Iterator[TextIO]:
 
 def codes(values: list[str], option: str) -> tuple[str, ...]:
     """--select/--ignore values: comma-separated codes or prefixes, each matching at least one rule."""
-    known = [rule.code for rule in catalog()]
+    from checker.policy.checks import Catalog
+
+    known = Catalog(catalog())  # the same check, and the same hints, as a policy pack's select and ignore
     found = []
     for value in values:
         for code in (part.strip().upper() for part in value.split(",")):
             if not code:
                 continue
-            if not any(k.startswith(code) for k in known):
-                raise UsageError(f"{option} {code}: no rule code starts with it (see `pipelint rules`)")
+            problem = known.problem(code, prefix=True)
+            if problem:
+                raise UsageError(f"{option} {code}: {problem} (see `pipelint rules`)")
             found.append(code)
     return tuple(found)
 

@@ -7,7 +7,7 @@ import math
 from enum import Enum
 from typing import Any
 
-from checker.model import Location, Unknown
+from checker.model import LoadProblem, Location, Unknown
 
 
 def plain(value: Any) -> Any:
@@ -31,3 +31,8 @@ def place(location: Location | None) -> dict[str, Any] | None:
         return None
     return {"file": location.file, "line": location.line, "column": location.column,
             "end_line": location.end_line, "end_column": location.end_column}  # fmt: skip
+
+
+def problem_json(problem: LoadProblem) -> dict[str, Any]:
+    return plain({"code": problem.code, "severity": problem.severity, "file": problem.file, "line": problem.line,
+                  "column": problem.column, "message": problem.message})  # fmt: skip

@@ -11,7 +11,7 @@ from typing import Any
 from checker import __version__
 from checker.engine.report import Report
 from checker.model import Finding, Outcome, Severity
-from checker.views.jsonable import place, plain
+from checker.views.jsonable import place, plain, problem_json
 from checker.views.problems import problems_text, quoted
 from checker.views import show
 from checker.views.style import Style
@@ -96,8 +96,7 @@ def as_json(report: Report) -> dict[str, Any]:
             for e in report.evaluations
         ],  # fmt: skip
         "findings": [finding_json(f) for f in report.findings],
-        "problems": [plain({"code": p.code, "severity": p.severity, "file": p.file, "line": p.line,
-                            "column": p.column, "message": p.message}) for p in report.problems],  # fmt: skip
+        "problems": [problem_json(p) for p in report.problems],
     }
 
 

@@ -11,7 +11,7 @@ from checker import __version__
 from checker.analysis.core import ActionFacts, Analysis
 from checker.analysis.environment import Tier
 from checker.model import CloudFormationStack, Pipeline, Stage, StageCondition, Unknown, Workspace
-from checker.views.jsonable import place, plain
+from checker.views.jsonable import place, plain, problem_json
 from checker.views.style import Style
 
 JSON_SCHEMA_VERSION = 1
@@ -159,8 +159,7 @@ def as_json(ws: Workspace, analysis: Analysis) -> dict[str, Any]:
         "schema_version": JSON_SCHEMA_VERSION,
         "pipelines": [_pipeline_json(ws, analysis, p) for p in ws.pipelines],
         "targets": [_target_json(ws, t) for t in ws.targets],
-        "problems": [plain({"code": p.code, "severity": p.severity, "file": p.file, "line": p.line,
-                            "column": p.column, "message": p.message}) for p in ws.problems],  # fmt: skip
+        "problems": [problem_json(p) for p in ws.problems],
         "files": [{"file": f.file, "kind": f.kind, "pipelines": f.pipelines, "targets": f.targets, "note": f.note}
                   for f in ws.files],  # fmt: skip
     }
