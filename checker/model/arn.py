@@ -67,3 +67,17 @@ def account_of(value: object) -> str | Unknown | None:
     if not arn.account:
         return Unknown("the ARN has no account id")
     return Unknown(f"'{arn.account}' is not a 12-digit account id", arn.account)
+
+
+def same_account(a: object, b: object) -> bool | None:
+    """Equal accounts: known when both are literal, or the same unresolved value (`${AWS::AccountId}` twice)."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    if isinstance(a, Unknown) and isinstance(b, Unknown) and a.text is not None and a.text == b.text:
+        return True
+    return None
+
+
+def describe(account: object) -> str:
+    """An account for a message: the number, or its unresolved text with the reason."""
+    return account if isinstance(account, str) else f"{account} (unknown: {account.reason})" if isinstance(account, Unknown) else "unknown"

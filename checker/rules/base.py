@@ -146,16 +146,13 @@ class RuleContext:
         """The verdict for a pipeline with no known prod deploy: not applicable, unless one may hide somewhere."""
         undecided = [f for f in self.analysis.actions(pipeline)
                      if f.is_deploy and f.environment.tier is Tier.UNKNOWN or f.verdict.role is Role.UNKNOWN]  # fmt: skip
-        if undecided:
-            first = undecided[0]
-            why = first.environment.explain() if first.is_deploy else first.verdict.reason
-            more = f" (and {len(undecided) - 1} more)" if len(undecided) > 1 else ""
-            return Rule.unknown(f"no deploy is known to go to production, but {first.label}{more} may: {why}", first)
-        opaque = [stage for stage in pipeline.stages if stage.opaque is not None]
-        if opaque:
-            reason = opaque[0].opaque.reason if opaque[0].opaque is not None else ""
-            return Rule.unknown(f"no deploy is known to go to production, but a stage is not in the files: {reason}", opaque[0])
-        return Rule.not_applicable("the pipeline deploys to no production environment")
+        return _nothing_found(pipeline, undecided, "no deploy is known to go to production",
+                              "the pipeline deploys to no production environment")  # fmt: skip
+
+    def without_deploys(self, pipeline: Pipeline) -> Verdict:
+        """The verdict for a pipeline with no known deploy: not applicable, unless an action or stage may deploy."""
+        undecided = [f for f in self.analysis.actions(pipeline) if f.verdict.role is Role.UNKNOWN]
+        return _nothing_found(pipeline, undecided, "no action is known to deploy", "the pipeline has no deploy action")
 
     def nonprod_before(self, deploy: ActionFacts) -> list[ActionFacts]:
         """Non-prod deploys that run strictly before a deploy."""
@@ -163,6 +160,20 @@ class RuleContext:
 
 
 NONPROD = (Tier.DEV, Tier.TEST, Tier.STAGING)
+
+
+def _nothing_found(pipeline: Pipeline, undecided: list[ActionFacts], known: str, absent: str) -> Verdict:
+    """Not applicable (`absent`), unless an undecided action or a stage not in the files may hold what is sought."""
+    if undecided:
+        first = undecided[0]
+        why = first.environment.explain() if first.is_deploy else first.verdict.reason
+        more = f" (and {len(undecided) - 1} more)" if len(undecided) > 1 else ""
+        return Rule.unknown(f"{known}, but {first.label}{more} may: {why}", first)
+    opaque = [stage for stage in pipeline.stages if stage.opaque is not None]
+    if opaque:
+        reason = opaque[0].opaque.reason if opaque[0].opaque is not None else ""
+        return Rule.unknown(f"{known}, but a stage is not in the files: {reason}", opaque[0])
+    return Rule.not_applicable(absent)
 
 
 def target_related(facts: ActionFacts, detail: str) -> list[Related]:

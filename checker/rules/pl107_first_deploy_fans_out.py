@@ -2,22 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checker.analysis.deploys import Role
 from checker.model import Pipeline, Severity
 from checker.rules.base import Rule, RuleContext, Verdict, related
-
-
-def no_deploys(pipeline: Pipeline, ctx: RuleContext) -> Verdict:
-    """No known deploy: not applicable, unless an action the files leave open, or a stage not in them, may deploy."""
-    undecided = [f for f in ctx.actions(pipeline) if f.verdict.role is Role.UNKNOWN]
-    if undecided:
-        first = undecided[0]
-        return Rule.unknown(f"no action is known to deploy, but {first.label} may: {first.verdict.reason}", first)
-    opaque = [stage for stage in pipeline.stages if stage.opaque is not None]
-    if opaque:
-        reason = opaque[0].opaque.reason if opaque[0].opaque is not None else ""
-        return Rule.unknown(f"no action is known to deploy, but a stage is not in the files: {reason}", opaque[0])
-    return Rule.not_applicable("the pipeline has no deploy action")
 
 
 class FirstDeployFansOut(Rule):
@@ -48,7 +34,7 @@ class FirstDeployFansOut(Rule):
     def check(self, pipeline: Pipeline, ctx: RuleContext) -> Iterator[Verdict]:
         deploys = ctx.deploys(pipeline)
         if not deploys:
-            yield no_deploys(pipeline, ctx)
+            yield ctx.without_deploys(pipeline)
             return
         stages: dict[int, list] = {}
         for deploy in deploys:

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from checker.analysis.core import ActionFacts
 from checker.model import Pipeline, Severity, Unknown
 from checker.rules.base import Rule, RuleContext, Verdict
-from checker.rules.pl107_first_deploy_fans_out import no_deploys
 
 HOME = "<the pipeline's region>"
 
@@ -48,7 +47,7 @@ class RegionFanoutTooFast(Rule):
     def check(self, pipeline: Pipeline, ctx: RuleContext) -> Iterator[Verdict]:
         deploys = ctx.deploys(pipeline)
         if not deploys:
-            yield no_deploys(pipeline, ctx)
+            yield ctx.without_deploys(pipeline)
             return
         factor = int(ctx.option("factor"))
         stages: dict[int, list[ActionFacts]] = {}

@@ -2,21 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checker.model import Pipeline, Severity, Unknown
+from checker.model import Pipeline, Severity
+from checker.model.arn import describe, same_account
 from checker.rules.base import Rule, RuleContext, Verdict, related
-
-
-def same_account(a: object, b: object) -> bool | None:
-    """Equal accounts: known when both are literal, or the same unresolved value (`${AWS::AccountId}` twice)."""
-    if isinstance(a, str) and isinstance(b, str):
-        return a == b
-    if isinstance(a, Unknown) and isinstance(b, Unknown) and a.text is not None and a.text == b.text:
-        return True
-    return None
-
-
-def describe(account: object) -> str:
-    return account if isinstance(account, str) else f"{account} (unknown: {account.reason})" if isinstance(account, Unknown) else "unknown"
 
 
 class ProdSharesAccountWithNonprod(Rule):

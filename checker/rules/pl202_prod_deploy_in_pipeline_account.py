@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from checker.model import Pipeline, Severity
 from checker.rules.base import Rule, RuleContext, Verdict
-from checker.rules.pl201_prod_shares_account_with_nonprod import describe, same_account
+from checker.model.arn import describe, same_account
 
 
 class ProdDeployInPipelineAccount(Rule):

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from checker.model import ArtifactStore, Pipeline, Severity, Unknown
 from checker.rules.base import Rule, RuleContext, Verdict, related
-from checker.rules.pl201_prod_shares_account_with_nonprod import describe, same_account
+from checker.model.arn import describe, same_account
 
 KEY_ID = re.compile(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})")
 # Region and account may be unresolved (`${AWS::Region}`, as `!GetAtt Key.Arn` reads before deployment).

@@ -33,10 +33,13 @@ class DestructiveProdStackAction(Rule):
     severity = Severity.HIGH
 
     def check(self, pipeline: Pipeline, ctx: RuleContext) -> Iterator[Verdict]:
-        stacks = [f for f in ctx.prod_deploys(pipeline) if (as_text(f.action.provider) or "").startswith("CloudFormation")]
+        prods = ctx.prod_deploys(pipeline)
+        if not prods:
+            yield ctx.without_prod(pipeline)
+            return
+        stacks = [f for f in prods if (as_text(f.action.provider) or "").startswith("CloudFormation")]
         if not stacks:
-            yield ctx.without_prod(pipeline) if not ctx.prod_deploys(pipeline) else self.not_applicable(
-                "no production deploy is a CloudFormation action")
+            yield self.not_applicable("no production deploy is a CloudFormation action")
             return
         for deploy in stacks:
             mode = deploy.action.configuration.get("ActionMode")
