@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from checker.engine.overview import PipelineOverview
 from checker.model import Evaluation, Finding, LoadProblem, ProblemSeverity, Severity, Workspace
+from checker.policy.model import Framework
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -21,6 +23,8 @@ class RuleInfo:
     summary: str
     docs: str  # Markdown: what, why, example, use instead
     help_uri: str
+    why: str = ""  # the docs' "Why is this bad?" section
+    remediation: str = ""  # the docs' "Use instead" section
     enabled: bool
     options: Mapping[str, object] = field(default_factory=dict)
 
@@ -34,6 +38,11 @@ class Report:
     findings: tuple[Finding, ...]  # suppressed ones included (marked), PL001 and PL002 too, in file order
     problems: tuple[LoadProblem, ...]  # PL000: what could not be loaded, and suppressions that are not valid
     fail_on: Severity = Severity.HIGH
+    overviews: tuple[PipelineOverview, ...] = ()  # one per pipeline, in evaluation order: what diagrams draw
+    frameworks: tuple[Framework, ...] = ()  # the policy's compliance frameworks: controls and their rules
+
+    def rule(self, code: str) -> RuleInfo | None:
+        return next((r for r in self.rules if r.code == code), None)
 
     @property
     def active(self) -> tuple[Finding, ...]:

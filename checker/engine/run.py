@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from checker.analysis.core import Analysis
+from checker.engine.overview import overviews
 from checker.engine.report import Report, RuleInfo
 from checker.engine.suppress import Suppressor
 from checker.model import Evaluation, Finding, Outcome, Pipeline, Related, Severity, Workspace
@@ -54,6 +55,7 @@ def lint(
     return Report(
         workspace=workspace, policy_name=policy.name, rules=tuple(infos), evaluations=tuple(evaluations),
         findings=tuple(findings), problems=workspace.problems + tuple(suppressor.problems), fail_on=fail_on,
+        overviews=overviews(workspace, analysis, groups), frameworks=policy.frameworks,
     )  # fmt: skip
 
 
@@ -62,6 +64,7 @@ def _info(rule: type[Rule], policy: Policy) -> RuleInfo:
         code=rule.code, name=rule.name, severity=policy.severity_of(rule.code, rule.severity),
         default_severity=rule.severity, summary=rule.summary(), docs=rule.docs(),
         help_uri=HELP_URI.format(code=rule.code.lower()), enabled=policy.selects(rule.code),
+        why=rule.section("Why is this bad?"), remediation=rule.section("Use instead"),
         options=policy.options_for(rule.code, rule.options),
     )  # fmt: skip
 

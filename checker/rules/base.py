@@ -72,6 +72,12 @@ class Rule:
         body = [line[4:] if line.startswith("    ") else line.strip() for line in lines[1:]]
         return "\n".join([lines[0], *body]).strip()
 
+    @classmethod
+    def section(cls, title: str) -> str:
+        """One section of the docs ("Why is this bad?", "Use instead"), as Markdown without its heading."""
+        match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", cls.docs(), re.M | re.S)
+        return match.group(1).strip() if match else ""
+
     def check(self, pipeline: Pipeline, ctx: RuleContext) -> Iterable[Verdict]:
         raise NotImplementedError
 

@@ -1,0 +1,80 @@
+"""What the Markdown and HTML reports tabulate: pipelines × rules, and framework controls × pipelines.
+
+A control holds for a pipeline as well as its weakest rule: one failed rule fails the control, an unknown one
+leaves it unknown, and so on down to "not applicable" when none of its rules applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from checker.engine.report import Report, RuleInfo
+from checker.model import Evaluation, Finding, Outcome
+from checker.policy.model import Control, Framework
+
+# worst first: the order in which a control takes its rules' outcomes
+WORST_FIRST = (Outcome.ERROR, Outcome.FAILED, Outcome.UNKNOWN, Outcome.EXEMPTED, Outcome.PASSED,
+               Outcome.NOT_APPLICABLE, Outcome.DISABLED)  # fmt: skip
+SYMBOL = {Outcome.PASSED: "✅", Outcome.FAILED: "❌", Outcome.UNKNOWN: "❔", Outcome.NOT_APPLICABLE: "➖",
+          Outcome.EXEMPTED: "🛡️", Outcome.ERROR: "💥", Outcome.DISABLED: "⏸️"}  # fmt: skip
+LABEL = {Outcome.PASSED: "passed", Outcome.FAILED: "failed", Outcome.UNKNOWN: "unknown",
+         Outcome.NOT_APPLICABLE: "not applicable", Outcome.EXEMPTED: "exempted", Outcome.ERROR: "error",
+         Outcome.DISABLED: "disabled"}  # fmt: skip
+
+PipelineKey = tuple[str, str]  # file, JSON pointer of the pipeline
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One pipeline: its evaluations by rule code."""
+
+    key: PipelineKey
+    pipeline: str
+    file: str
+    cells: dict[str, Evaluation]
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for e in self.cells.values() for f in e.findings)
+
+    def outcome(self, codes: Iterable[str]) -> Outcome | None:
+        """The worst outcome among these rules; None when none of them was evaluated here."""
+        outcomes = {self.cells[c].outcome for c in codes if c in self.cells}
+        return next((o for o in WORST_FIRST if o in outcomes), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ControlRow:
+    framework: Framework
+    control: Control
+    outcomes: tuple[Outcome | None, ...]  # one per pipeline row, in row order
+
+
+def rows(report: Report) -> list[Row]:
+    """One row per pipeline, in the order the report evaluated them."""
+    found: dict[PipelineKey, Row] = {}
+    for evaluation in report.evaluations:
+        key = (evaluation.ref.file, evaluation.ref.pointer())
+        row = found.get(key)
+        if row is None:
+            row = found[key] = Row(key, evaluation.pipeline, evaluation.ref.file, {})
+        row.cells[evaluation.code] = evaluation
+    return list(found.values())
+
+
+def columns(report: Report) -> list[RuleInfo]:
+    """The rules that ran (disabled ones are left out of tables)."""
+    return [r for r in report.rules if r.enabled]
+
+
+def controls(report: Report, table: list[Row]) -> list[ControlRow]:
+    return [ControlRow(framework, control, tuple(row.outcome(control.rules) for row in table))
+            for framework in report.frameworks for control in framework.controls]  # fmt: skip
+
+
+def counts(report: Report) -> dict[Outcome, int]:
+    result = {outcome: 0 for outcome in WORST_FIRST}
+    for evaluation in report.evaluations:
+        result[evaluation.outcome] += 1
+    return result
