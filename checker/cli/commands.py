@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from checker.engine.report import EXIT_OK
+from checker.engine.report import EXIT_OK, Report
 from checker.policy.model import Policy
 from checker.rules.registry import by_code, catalog
 from checker.views import rules as rules_view
@@ -31,6 +31,37 @@ def output(path: str | None) -> Iterator[TextIO]:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
     with stream:
         yield stream
+
+
+def targets(formats: list[str] | None, outputs: list[str] | None) -> list[tuple[str, str | None]]:
+    """--format/--output pairs: the n-th --output takes the n-th --format; None (or '-') is standard output."""
+    formats, outputs = formats or ["text"], outputs or []
+    if len(outputs) != len(formats) and not (len(formats) == 1 and not outputs):
+        raise UsageError(f"{len(formats)} --format but {len(outputs)} --output: give one --output per --format "
+                         "(use '-' for standard output)")  # fmt: skip
+    paired = [(fmt, None if path in (None, "-") else path) for fmt, path in zip(formats, outputs or [None])]
+    if sum(1 for _, path in paired if path is None) > 1:
+        raise UsageError("only one report can go to standard output; give the others an --output FILE")
+    files = [path for _, path in paired if path is not None]
+    if len(set(files)) != len(files):
+        raise UsageError("two reports would be written to the same --output file")
+    return paired
+
+
+def write_reports(report: Report, targets: list[tuple[str, str | None]], *, show_unknown: bool) -> None:
+    """Render every report first, so that a failing reporter leaves no half-written set of files."""
+    from checker.views.formats import render
+    from checker.views.lint import summary
+
+    rendered = []
+    for fmt, path in targets:
+        style = Style.for_stream(sys.stdout) if path is None else Style(False)
+        rendered.append((path, render(report, fmt, style=style, show_unknown=show_unknown)))
+    for path, text in rendered:
+        with output(path) as stream:
+            stream.write(text)
+    if all(path is not None for path, _ in rendered):
+        print(summary(report) + " Wrote " + ", ".join(f"{p} ({f})" for f, p in targets) + ".")
 
 
 def codes(values: list[str], option: str) -> tuple[str, ...]:

@@ -17,14 +17,16 @@ from checker.load import load_workspace
 from checker.loaders.base import LoadOptions
 from checker.loaders.params import ParameterError, collect
 from checker.cli import commands
+from checker.engine import baseline as baseline_file
+from checker.engine.baseline import Baseline, BaselineError
 from checker.engine.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from checker.engine.run import lint
 from checker.model import Severity, Workspace
 from checker.policy.errors import PolicyError
 from checker.rules.registry import RulePackError
 from checker.sources.read import MAX_FILE_BYTES
-from checker.views import lint as lint_view
 from checker.views import show
+from checker.views.formats import FORMATS
 from checker.views.problems import problems_text
 from checker.views.style import Style
 
@@ -44,6 +46,8 @@ examples:
   pipelint lint sample_pipelines/
   pipelint lint infra/ --policy policies/strict.yaml --fail-on medium
   pipelint lint infra/ --select PL1,PL2 --ignore PL102 --format json --output findings.json
+  pipelint lint infra/ -f text -o - -f sarif -o pipelint.sarif -f html -o report.html
+  pipelint lint infra/ --write-baseline .pipelint-baseline.json   (then: --baseline .pipelint-baseline.json)
   pipelint lint infra/ --param Environment=prod --params params/prod.json
   pipelint show pipeline.json --format json --output pipeline-model.json
   pipelint rules             (list the rules)   pipelint rules PL301   (one rule's documentation)
@@ -62,7 +66,6 @@ output, marked; they do not count for the exit code. Policy exemptions work the 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to read (directories recursively)")
-    parser.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of standard output")
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE",
         help="a CloudFormation template parameter value (repeatable); also pseudo parameters such as "
@@ -105,13 +108,14 @@ def parser() -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     _common(show_cmd)
-    _format(show_cmd)
+    show_cmd.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    show_cmd.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of standard output")
     lint_cmd = commands.add_parser(
         "lint", help="run the rules and report findings (the main command)", description=LINT_DESCRIPTION,
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     _common(lint_cmd)
-    _format(lint_cmd)
+    _report_options(lint_cmd)
     lint_cmd.add_argument(
         "--policy", metavar="FILE", default=None,
         help="a policy pack (YAML): environments, rule selection, severities, settings, exemptions; or the name "
@@ -145,8 +149,28 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def _format(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    formats = "\n".join(f"  {name:<9} {what}" for name, what in FORMATS.items())
+    group = parser.add_argument_group("reports", "formats:\n" + formats)
+    group.add_argument(
+        "--format", "-f", action="append", choices=tuple(FORMATS), metavar="FORMAT",
+        help="output format (default: text); repeat it with one --output each to write several reports in one run",
+    )  # fmt: skip
+    group.add_argument(
+        "--output", "-o", action="append", metavar="FILE",
+        help="write the report to FILE instead of standard output ('-' is standard output); the n-th --output "
+             "takes the n-th --format. When every report goes to a file, the summary line is printed",
+    )  # fmt: skip
+    group.add_argument(
+        "--baseline", metavar="FILE",
+        help="report only findings not listed in this baseline (keyed by rule, file and model path, so moving "
+             "lines does not bring a finding back); listed ones stay in the reports, marked as baseline",
+    )  # fmt: skip
+    group.add_argument(
+        "--write-baseline", metavar="FILE",
+        help="write every current finding (except those suppressed in the files or the policy) to FILE as a "
+             "baseline, and exit 0 unless an input could not be loaded",
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "rules":
             return commands.rules(args)
         return _run(args)
-    except (ParameterError, PolicyError, RulePackError, commands.UsageError) as error:
+    except (ParameterError, PolicyError, RulePackError, BaselineError, commands.UsageError) as error:
         print(f"pipelint: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -168,19 +192,27 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    policy = commands.policy_of(args) if args.command == "lint" else None  # a wrong policy stops before loading
     options = LoadOptions(parameters=collect(args.param, args.params), max_file_bytes=int(args.max_file_size * 1048576))
-    workspace = load_workspace(args.paths, options)
-    with commands.output(args.output) as stream:
-        if args.command == "show":
+    if args.command == "show":
+        workspace = load_workspace(args.paths, options)
+        with commands.output(args.output) as stream:
             _show(workspace, Analysis(workspace), args.format, stream)
-            return EXIT_ERROR if workspace.has_errors else EXIT_OK
-        report = lint(workspace, policy, fail_on=Severity(args.fail_on))
-        if args.format == "json":
-            stream.write(json.dumps(lint_view.as_json(report), separators=(",", ":"), allow_nan=False) + "\n")
-        else:
-            stream.write(lint_view.text(report, Style.for_stream(stream), show_unknown=not args.hide_unknown))
-        return EXIT_OK if args.exit_zero and report.exit_code == EXIT_FINDINGS else report.exit_code
+        return EXIT_ERROR if workspace.has_errors else EXIT_OK
+    # a wrong policy, baseline or --format/--output pairing stops before any file is loaded
+    policy = commands.policy_of(args)
+    targets = commands.targets(args.format, args.output)
+    baseline = Baseline.read(args.baseline) if args.baseline else None
+    workspace = load_workspace(args.paths, options)
+    report = lint(workspace, policy, fail_on=Severity(args.fail_on))
+    if baseline is not None:
+        report = baseline.apply(report)
+    if args.write_baseline:
+        written = baseline_file.write(report, args.write_baseline)
+        print(f"pipelint: wrote {written} finding(s) to the baseline {args.write_baseline}", file=sys.stderr)
+    commands.write_reports(report, targets, show_unknown=not args.hide_unknown)
+    if args.write_baseline and report.exit_code != EXIT_ERROR:
+        return EXIT_OK
+    return EXIT_OK if args.exit_zero and report.exit_code == EXIT_FINDINGS else report.exit_code
 
 
 def _show(workspace: Workspace, analysis: Analysis, fmt: str, stream: TextIO) -> None:

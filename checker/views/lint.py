@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 from checker import __version__
+from checker.engine.overview import PipelineOverview
 from checker.engine.report import Report
 from checker.model import Finding, Outcome, Severity
 from checker.views.jsonable import place, plain, problem_json
@@ -63,7 +64,9 @@ def summary(report: Report) -> str:
     outcomes = Counter(e.outcome for e in report.evaluations)
     parts = [f"{len(active)} finding(s)" + (f" ({by_severity})" if by_severity else "")]
     if report.suppressed:
-        parts.append(f"{len(report.suppressed)} suppressed")
+        kinds = Counter(f.suppressed.kind.value for f in report.suppressed if f.suppressed is not None)
+        detail = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        parts.append(f"{len(report.suppressed)} suppressed ({detail})")
     parts.append(f"{pipelines} pipeline(s) checked")
     parts.append(", ".join(f"{outcomes[o]} {o.value}" for o in Outcome if outcomes[o]) or "no evaluations")
     errors = sum(1 for p in report.problems if p.severity.value == "error")
@@ -97,7 +100,26 @@ def as_json(report: Report) -> dict[str, Any]:
         ],  # fmt: skip
         "findings": [finding_json(f) for f in report.findings],
         "problems": [problem_json(p) for p in report.problems],
+        "pipelines": [_overview_json(o) for o in report.overviews],
+        "frameworks": [
+            {"id": f.id, "name": f.name, "url": f.url, "suggested": f.suggested,
+             "controls": [{"id": c.id, "title": c.title, "rules": list(c.rules), "note": c.note} for c in f.controls]}
+            for f in report.frameworks
+        ],  # fmt: skip
     }
+
+
+def _overview_json(overview: PipelineOverview) -> dict[str, Any]:
+    return {
+        "pipeline": overview.pipeline, "file": overview.ref.file, "path": overview.ref.pointer(),
+        "location": place(overview.location), "format": overview.format, "pipeline_type": overview.pipeline_type,
+        "account": overview.account, "region": overview.region, "scenario": overview.scenario,
+        "stages": [{"name": stage.name, "gates": list(stage.gates), "location": place(stage.location),
+                    "steps": [{"name": s.name, "kind": s.kind.value, "provider": s.provider, "run_order": s.run_order,
+                               "tier": s.tier, "account": s.account, "region": s.region, "detail": s.detail,
+                               "location": place(s.location)} for s in stage.steps]}
+                   for stage in overview.stages],
+    }  # fmt: skip
 
 
 def finding_json(finding: Finding) -> dict[str, Any]:

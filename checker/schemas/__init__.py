@@ -1,0 +1,1 @@
+"""JSON Schemas of pipelint's machine-readable outputs, shipped with the package."""

@@ -1,0 +1,166 @@
+"""Report plumbing: the JSON report against its shipped schema, several --format/--output pairs in one run,
+and baselines that survive reformatting."""
+
+import json
+import shutil
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from checker.engine.baseline import Baseline, BaselineError
+from checker.engine.run import lint
+from checker.load import load_workspace
+from checker.loaders.base import LoadOptions
+from checker.model import SuppressionKind
+from checker.views.lint import as_json
+from tests.conftest import SAMPLES, run_cli
+
+
+def _schema() -> dict:
+    text = resources.files("checker.schemas").joinpath("report-v1.schema.json").read_text(encoding="utf-8")
+    schema = json.loads(text)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+def _errors(document: dict) -> list[str]:
+    validator = jsonschema.Draft202012Validator(_schema())
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def _report_json(*paths: str) -> dict:
+    # through a JSON round trip, as a consumer reads it
+    return json.loads(json.dumps(as_json(lint(load_workspace(list(paths), LoadOptions())))))
+
+
+def test_json_report_of_the_samples_follows_the_shipped_schema():
+    document = _report_json(str(SAMPLES))
+    assert _errors(document) == []
+    assert document["schema_version"] == 1
+    assert len(document["evaluations"]) == len(document["rules"]) * len(document["pipelines"]) == 19 * 12
+    failed = {(e["pipeline"], e["code"]) for e in document["evaluations"] if e["outcome"] == "failed"}
+    assert ("webapp-no-approval", "PL101") in failed and ("webapp-compliant", "PL101") not in failed
+    prod = document["pipelines"][0]["stages"][-1]["steps"][0]
+    assert (prod["kind"], prod["tier"], prod["account"]) == ("deploy", "prod", "333333333333")
+
+
+@pytest.mark.corpus
+def test_json_report_of_the_corpus_follows_the_shipped_schema(corpus):
+    document = _report_json(str(corpus))
+    assert _errors(document) == []
+    assert document["problems"] and document["findings"]  # the corpus has broken files and real findings
+
+
+def test_the_schema_rejects_what_it_does_not_describe():
+    document = _report_json(str(SAMPLES / "02-prod-without-approval"))
+    document["evaluations"][0]["outcome"] = "fine"
+    document["findings"][0]["surprise"] = 1
+    del document["summary"]["suppressed"]
+    assert len(_errors(document)) == 3
+
+
+def test_several_formats_in_one_run(tmp_path):
+    sarif, junit, text = tmp_path / "out.sarif", tmp_path / "out.xml", tmp_path / "out.txt"
+    result = run_cli("lint", "sample_pipelines/02-prod-without-approval", "-f", "json", "-o", "-",
+                     "--format", "sarif", "--output", str(sarif), "-f", "junit", "-o", str(junit),
+                     "-f", "text", "-o", str(text))  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["summary"]["findings"] == 2
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert junit.read_text().startswith("<?xml")
+    assert "high PL101" in text.read_text()
+
+
+def test_every_report_to_a_file_prints_the_summary(tmp_path):
+    out = tmp_path / "r.json"
+    result = run_cli("lint", "sample_pipelines/02-prod-without-approval", "-f", "json", "-o", str(out))
+    assert result.returncode == 1
+    assert result.stdout.startswith("2 finding(s) (2 high)") and f"Wrote {out} (json)." in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-f", "json", "-f", "sarif"], "2 --format but 0 --output"),
+    (["-f", "json", "-o", "a", "-o", "b"], "1 --format but 2 --output"),
+    (["-f", "json", "-o", "-", "-f", "text", "-o", "-"], "only one report can go to standard output"),
+    (["-f", "json", "-o", "same", "-f", "text", "-o", "same"], "the same --output file"),
+    (["-f", "pdf"], "invalid choice: 'pdf'"),
+    (["--baseline", "no-such-baseline.json"], "write one with --write-baseline"),
+])  # fmt: skip
+def test_wrong_report_options_exit_2_before_loading(args, message):
+    result = run_cli("lint", "sample_pipelines/02-prod-without-approval", *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+# -- baselines ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def estate(tmp_path):
+    """A copy of sample 02 (PL101 in both formats), linted from the copy's parent folder."""
+    shutil.copytree(SAMPLES / "02-prod-without-approval", tmp_path / "infra")
+    return tmp_path
+
+
+def _lint(estate, *args):
+    return run_cli("lint", "infra", "--format", "json", *args, cwd=estate)
+
+
+def test_a_baseline_hides_known_findings_even_after_reformatting(estate):
+    written = run_cli("lint", "infra", "--write-baseline", "baseline.json", cwd=estate)
+    assert written.returncode == 0 and "wrote 2 finding(s) to the baseline baseline.json" in written.stderr
+    entries = json.loads((estate / "baseline.json").read_text())["findings"]
+    assert [(e["rule"], e["file"], e["path"]) for e in entries] == [
+        ("PL101", "infra/cloudformation.yaml", "/Resources/Pipeline/Properties/Stages/4/Actions/0"),
+        ("PL101", "infra/codepipeline.json", "/pipeline/stages/4/actions/0"),
+    ]
+    template = estate / "infra" / "cloudformation.yaml"
+    before = json.loads(_lint(estate).stdout)["findings"][0]["location"]["line"]
+    template.write_text("# moved down by a header\n\n# and a blank line\n" + template.read_text())
+    pipeline_json = estate / "infra" / "codepipeline.json"
+    pipeline_json.write_text(json.dumps(json.loads(pipeline_json.read_text()), indent=8))  # reindented
+    result = _lint(estate, "--baseline", "baseline.json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 0 and report["summary"]["findings"] == 0 and report["summary"]["suppressed"] == 2
+    moved = next(f for f in report["findings"] if f["location"]["file"].endswith(".yaml"))
+    assert moved["location"]["line"] == before + 3 and moved["suppressed"]["kind"] == "baseline"
+    assert {e["outcome"] for e in report["evaluations"] if e["code"] == "PL101"} == {"exempted"}
+
+
+def test_a_new_violation_is_still_reported(estate):
+    run_cli("lint", "infra", "--write-baseline", "baseline.json", cwd=estate)
+    template = estate / "infra" / "cloudformation.yaml"
+    text = template.read_text()
+    staging_role = "RoleArn: !Sub arn:aws:iam::${StagingAccount}:role/pipelint-deploy"
+    assert text.count(staging_role) == 1
+    template.write_text(text.replace(staging_role, staging_role.replace("StagingAccount", "ProdAccount")))
+    result = _lint(estate, "--baseline", "baseline.json")
+    active = [f for f in json.loads(result.stdout)["findings"] if f["suppressed"] is None]
+    assert result.returncode == 1 and [(f["code"], f["location"]["file"]) for f in active] == [
+        ("PL201", "infra/cloudformation.yaml")]
+
+
+def test_the_baseline_counts_findings_and_works_from_another_folder(estate):
+    run_cli("lint", "infra", "--write-baseline", "infra/baseline.json", cwd=estate)
+    entries = json.loads((estate / "infra" / "baseline.json").read_text())["findings"]
+    assert {e["file"] for e in entries} == {"cloudformation.yaml", "codepipeline.json"}  # relative to the baseline
+    result = run_cli("lint", ".", "--baseline", "baseline.json", cwd=estate / "infra")
+    assert result.returncode == 0, result.stdout
+    report = lint(load_workspace([str(estate / "infra")], LoadOptions()))
+    halved = Baseline(str(estate / "infra" / "baseline.json"), Baseline.read(str(estate / "infra" / "baseline.json")).counts)
+    halved.counts[next(iter(halved.counts))] = 0
+    applied = halved.apply(report)
+    assert [f.suppressed is None for f in applied.findings].count(True) == 1
+    assert [f.suppressed.kind for f in applied.findings if f.suppressed] == [SuppressionKind.BASELINE]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("not json", "cannot be read"),
+    ('{"findings": []}', "is not a pipelint baseline"),
+    ('{"baseline_version": 1, "findings": [{"rule": "PL101"}]}', "findings[0] needs rule, file, path"),
+])  # fmt: skip
+def test_a_broken_baseline_is_a_clear_error(tmp_path, content, message):
+    path = tmp_path / "b.json"
+    path.write_text(content)
+    with pytest.raises(BaselineError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        Baseline.read(str(path))
