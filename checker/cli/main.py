@@ -59,8 +59,9 @@ do not decide it; the reason is given) or error.
 
 Suppress a finding in a template with `Metadata: {pipelint: {ignore: [{rule: PL101, reason: "..."}]}}` on the
 pipeline resource, or a comment `# pipelint: ignore[PL101] reason` on the finding's line or the line above it
-(above the pipeline resource: the whole pipeline). A reason is required. Suppressed findings stay in the JSON
-output, marked; they do not count for the exit code. Policy exemptions work the same way, until they expire.
+(above the pipeline resource: the whole pipeline). A reason is required. Suppressed findings stay in the JSON,
+SARIF, HTML and Markdown reports, marked; they do not count for the exit code. Policy exemptions work the same
+way, until they expire, and so does a baseline (--write-baseline once, then --baseline on every run).
 """
 
 

@@ -13,7 +13,7 @@ from checker.views.style import Style
 
 FORMATS = {
     "text": "for people: file:line:col, severity, code, message and the source line",
-    "json": "the whole report: rules, one evaluation per rule x pipeline, findings (schema: pipelint report-schema)",
+    "json": "the whole report: rules, evaluations, findings, pipelines (checker/schemas/report-v1.schema.json)",
     "sarif": "SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)",
     "junit": "JUnit XML: one test case per rule x pipeline, for CI test dashboards",
     "markdown": "a GitHub-flavoured report: summary, control matrix, findings, a Mermaid diagram per pipeline",
