@@ -19,8 +19,8 @@ from checker.model import Evaluation, Finding, Outcome, Pipeline, Related, Sever
 from checker.policy.model import Policy
 from checker.rules.base import HELP_URI, Rule, RuleContext, Verdict
 from checker.rules.registry import catalog
+from checker.rules.tool import RULE_FAILED
 
-RULE_ERROR = ("PL001", "rule-failed")
 
 
 def lint(
@@ -91,7 +91,7 @@ def _evaluate(rule: Rule, info: RuleInfo, group: list[Pipeline], ctx: RuleContex
             verdicts += [(pipeline, verdict) for verdict in rule.check(pipeline, ctx)]
         except Exception as error:  # noqa: BLE001 - one rule's bug must not hide the other results
             message = f"rule {info.code} ({info.name}) failed on this pipeline: {type(error).__name__}: {error}"
-            crash = Finding(code=RULE_ERROR[0], name=RULE_ERROR[1], severity=Severity.HIGH, message=message,
+            crash = Finding(code=RULE_FAILED.code, name=RULE_FAILED.name, severity=RULE_FAILED.severity, message=message,
                             pipeline=pipeline.label, ref=pipeline.source, location=workspace.locate(pipeline.source))  # fmt: skip
             return _evaluation(info, group, Outcome.ERROR, message, (crash,))
     failed = [(p, v) for p, v in verdicts if v.outcome is Outcome.FAILED]

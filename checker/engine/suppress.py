@@ -30,11 +30,11 @@ from checker.model import (
     Workspace,
 )
 from checker.policy.model import Exemption, Policy
+from checker.rules.tool import EXEMPTION_EXPIRED
 from checker.sources.errors import LoadError
 from checker.sources.read import read_text
 
 COMMENT = re.compile(r"#\s*pipelint:\s*ignore\[([^\]]*)\][ \t]*(.*)$")
-EXPIRED = ("PL002", "exemption-expired")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +134,8 @@ class Suppressor:
 
     def _expired(self, exemption: Exemption) -> Finding:
         return Finding(
-            code=EXPIRED[0], name=EXPIRED[1], severity=Severity.MEDIUM, pipeline=exemption.pipeline,
+            code=EXEMPTION_EXPIRED.code, name=EXEMPTION_EXPIRED.name, severity=EXEMPTION_EXPIRED.severity,
+            pipeline=exemption.pipeline,
             message=f"the exemption from {exemption.rule} for pipeline '{exemption.pipeline}' (owner "
                     f"{exemption.owner}: {exemption.reason}) expired on {exemption.expires}; it is no longer "
                     "applied, so its findings are reported again. Renew it with a new date, or fix the pipeline",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from checker.rules.base import Rule
+from checker.rules.tool import TOOL_CODES
 from checker.views.style import Style
 
 
@@ -31,4 +32,8 @@ def markdown(rules: Sequence[type[Rule]]) -> str:
     for rule in rules:
         body = page(rule).replace(f"# {rule.code} {rule.name}", f'## <a id="{rule.code.lower()}"></a>{rule.code} {rule.name}', 1)
         lines += ["", body.replace("\n## ", "\n### ").rstrip()]
+    lines += ["", "## pipelint's own codes", "", "Not rules of the set: findings the run itself reports, in every format."]
+    for tool in TOOL_CODES:
+        head = f'### <a id="{tool.code.lower()}"></a>{tool.code} {tool.name}\n\nSeverity: {tool.severity.value}.'
+        lines += ["", head, "", tool.docs().replace("\n## ", "\n#### ")]
     return "\n".join(lines) + "\n"
