@@ -1,0 +1,381 @@
+"""The HTML compliance report and its SVG diagrams: self-contained, escaped, complete, and drawn by a real browser.
+
+The browser tests run headless Chromium from the command line (no driver): `--dump-dom` gives the parsed page,
+`--screenshot` the picture, and `--enable-logging=stderr` every console message. The report logs nothing, so any
+console line is a failure; a page that errors on purpose proves the check sees errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from checker.engine.overview import PipelineOverview, StageView, Step, StepKind
+from checker.engine.report import Report
+from checker.engine.run import lint
+from checker.load import load_workspace
+from checker.model import SourceRef
+from checker.policy.load import load_policy
+from checker.policy.model import Exemption
+from checker.views import diagram, html
+from checker.views.formats import render
+from tests.conftest import ROOT, SAMPLES
+
+SCREENSHOTS = ROOT / "build" / "screenshots"
+SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+
+
+@pytest.fixture(scope="module")
+def samples() -> Report:
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # relative file names, as a user in the project folder gives them
+    try:
+        return lint(load_workspace(["sample_pipelines"]))
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.fixture(scope="module")
+def page(samples: Report) -> str:
+    return render(samples, "html")
+
+
+def section(page: str, ident: str) -> str:
+    start = page.index(f'<section id="{ident}">')
+    return page[start : page.index("</section>\n", start)]
+
+
+# ---- self-contained -------------------------------------------------------------------------------------------
+
+
+def external_references(text: str) -> list[str]:
+    """Everything that would make a browser fetch: src, <link>, @import, url() other than a fragment, and links
+    that leave the page except plain <a href> to web documentation."""
+    found = re.findall(r"\bsrc\s*=|<link\b|@import|<iframe|<object|<embed|url\(\s*['\"]?(?!#)", text, re.I)
+    for tag, target in re.findall(r"<(\w+)[^>]*?\shref=\"([^\"]*)\"", text):
+        if not (target.startswith("#") or (tag == "a" and target.startswith(("https://", "http://")))):
+            found.append(f"<{tag} href={target}>")
+    return found
+
+
+def test_the_report_references_nothing_outside_itself(page: str) -> None:
+    assert external_references(page) == []
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    links = re.findall(r'<a href="(https?://[^"]+)"', page)
+    assert any(link.endswith("#pl101") for link in links)  # rule docs stay reachable
+
+
+def test_the_reference_check_finds_what_it_looks_for() -> None:
+    bad = ('<img src="x.png"><link rel="stylesheet" href="a.css"><style>@import "b.css";'
+           "p{background:url(https://e.com/c.png)}</style><a href=\"file:///etc/passwd\">x</a>")  # fmt: skip
+    assert len(external_references(bad)) == 6  # the <link> twice: as a tag, and for its href
+    assert external_references('<path marker-end="url(#d0-arrow)"/><a href="#p1">x</a>') == []
+
+
+class _Nesting(HTMLParser):
+    """Elements that are opened and not closed, or closed out of order."""
+
+    VOID = {"meta", "br", "col", "img", "link", "input", "hr", "path", "rect", "polygon"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.wrong: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self.VOID and (not self.open or self.open.pop() != tag):
+            self.wrong.append(f"</{tag}> at {self.getpos()}")
+
+
+def nesting_errors(text: str) -> list[str]:
+    parser = _Nesting()
+    parser.feed(text)
+    return parser.wrong + [f"<{tag}> never closed" for tag in parser.open]
+
+
+def test_every_element_is_closed_in_order(page: str) -> None:
+    assert nesting_errors(page) == []
+    assert nesting_errors("<table><tr><td>x</tr></table>") != []
+
+
+def test_the_same_report_gives_the_same_bytes(samples: Report, page: str) -> None:
+    assert render(samples, "html") == page
+    assert not re.search(r"\b20\d\d-\d\d-\d\d[T ]\d\d:\d\d", page)  # no generation time
+
+
+# ---- diagrams ---------------------------------------------------------------------------------------------------
+
+
+def test_every_pipeline_is_drawn_and_every_svg_is_well_formed_xml(samples: Report, page: str) -> None:
+    drawings = SVG.findall(page)
+    assert len(drawings) == len(samples.overviews) == 12
+    ids = []
+    for drawing in drawings:
+        root = ET.fromstring(drawing)  # raises on anything that is not well-formed
+        assert root.get("role") == "img" and root.get("aria-label", "").startswith("Pipeline ")
+        ids += [e.get("id") for e in root.iter() if e.get("id")]
+    assert len(ids) == len(set(ids))  # unique on the page: each marker finds its own arrow
+
+
+def overview(*stages: StageView, name: str = "payments") -> PipelineOverview:
+    return PipelineOverview(pipeline=name, ref=SourceRef("p.json", ("pipeline",)), location=None,
+                            format="codepipeline-json", pipeline_type="V2", account="999999999999",
+                            region="eu-west-1", scenario=None, stages=stages)  # fmt: skip
+
+
+def step(name: str, kind: StepKind, order: int | None = 1, *, tier: str | None = None, detail: str = "") -> Step:
+    deploys = tier is not None
+    return Step(name=name, kind=kind, provider=f"{kind.value.title()}/Provider", run_order=order, tier=tier,
+                account="333333333333" if deploys else None, region="eu-west-1" if deploys else None,
+                detail=detail, location=None)  # fmt: skip
+
+
+def texts(root: ET.Element) -> list[str]:
+    return [e.text or "" for e in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def boxes(root: ET.Element, stroke: str) -> list[ET.Element]:
+    """The actions drawn with this outline (the legend's swatches are smaller)."""
+    return [e for e in root.iter("{http://www.w3.org/2000/svg}rect")
+            if e.get("stroke") == stroke and e.get("width") == str(diagram.BOX_W)]  # fmt: skip
+
+
+def test_parallel_actions_stand_side_by_side_and_later_run_orders_below() -> None:
+    stage = StageView(name="Deploy", steps=(
+        step("EuWest", StepKind.DEPLOY, 1, tier="prod"), step("UsEast", StepKind.DEPLOY, 1, tier="prod"),
+        step("Smoke", StepKind.TEST, 2)))  # fmt: skip
+    root = ET.fromstring(diagram.svg(overview(stage)))
+    first, second = boxes(root, diagram.TIERS["prod"][1])
+    assert first.get("y") == second.get("y") and float(first.get("x")) < float(second.get("x"))
+    assert "run order 1 · 2 in parallel" in texts(root)
+    assert any(e.get("class") == "par" for e in root.iter("{http://www.w3.org/2000/svg}rect"))
+    smoke = next(e for e in root.iter("{http://www.w3.org/2000/svg}text") if e.text == "Smoke")
+    assert float(smoke.get("y")) > float(first.get("y")) + diagram.BOX_H
+
+
+def test_deploys_are_coloured_and_labelled_by_tier_and_approvals_say_whom_they_notify() -> None:
+    stages = (StageView(name="Staging", steps=(step("ToStaging", StepKind.DEPLOY, tier="staging"),)),
+              StageView(name="Gate", steps=(step("Approve", StepKind.APPROVAL, detail="notifies nobody"),),
+                        gates=("onFailure ROLLBACK",)),
+              StageView(name="Prod", steps=(step("ToProd", StepKind.DEPLOY, tier="prod", detail="canary"),)))  # fmt: skip
+    root = ET.fromstring(diagram.svg(overview(*stages)))
+    words = texts(root)
+    assert boxes(root, diagram.TIERS["staging"][1]) and boxes(root, diagram.TIERS["prod"][1])
+    assert {"STAGING", "PROD", "MANUAL APPROVAL", "notifies nobody", "onFailure ROLLBACK"} <= set(words)
+    assert "333333333333 · eu-west-1" in words
+    assert len(list(root.iter("{http://www.w3.org/2000/svg}polygon"))) >= 2  # the approval, and its legend swatch
+    assert {"prod deploy", "staging deploy", "manual approval", "run in parallel"} <= set(words)  # the legend
+    arrows = [e for e in root.iter("{http://www.w3.org/2000/svg}path") if e.get("class") == "flow"]
+    assert len(arrows) == 2  # one between each two stages
+
+
+def test_long_names_are_cut_with_an_ellipsis_and_kept_whole_in_a_tooltip() -> None:
+    name = "DeployTheWholeApplicationToProductionInEveryRegion"
+    root = ET.fromstring(diagram.svg(overview(StageView(name="Prod", steps=(step(name, StepKind.BUILD),)))))
+    shown = next(t for t in texts(root) if t.startswith("DeployThe"))
+    assert shown.endswith("…") and len(shown) < len(name)
+    titles = [e.text or "" for e in root.iter("{http://www.w3.org/2000/svg}title")]
+    assert any(t.startswith(name + "\n") for t in titles)
+
+
+def test_the_diagram_stands_alone_and_is_deterministic() -> None:
+    drawn = overview(StageView(name="Only", steps=(step("Build", StepKind.BUILD),)))
+    text = diagram.svg(drawn, ident="nb1")
+    assert text == diagram.svg(drawn, ident="nb1")
+    root = ET.fromstring(text)
+    style = root.find("{http://www.w3.org/2000/svg}style")
+    assert style is not None and "#nb1 text" in (style.text or "")  # its own styles, scoped to itself
+    assert root.get("id") == "nb1" and 'id="nb1-arrow"' in text  # ids derive from the one given
+    assert root.find("{http://www.w3.org/2000/svg}rect").get("class") == "bg"  # its own background
+    with pytest.raises(ValueError):
+        diagram.svg(drawn, ident='x"><script>')
+    empty = ET.fromstring(diagram.svg(overview()))
+    assert "no stages" in texts(empty)
+
+
+# ---- escaping ---------------------------------------------------------------------------------------------------
+
+HOSTILE = "<script>alert(\"x\")</script> & 'quotes'"
+
+
+def test_hostile_names_are_escaped_everywhere(tmp_path: Path) -> None:
+    data = json.loads((SAMPLES / "02-prod-without-approval" / "codepipeline.json").read_text())
+    data["pipeline"]["name"] = HOSTILE
+    data["pipeline"]["stages"][-1]["name"] = f"Prod{HOSTILE}"
+    data["pipeline"]["stages"][-1]["actions"][0]["name"] = f"Deploy{HOSTILE}"
+    (tmp_path / "codepipeline.json").write_text(json.dumps(data))
+    report = lint(load_workspace([str(tmp_path)]))
+    assert any(f.code == "PL101" and "<script>" in f.message for f in report.findings)  # the name reached a message
+    page = render(report, "html")
+    assert "<script>alert" not in page and page.count("<script>") == 1  # only the report's own
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;quotes&#x27;" in page
+    for drawing in SVG.findall(page):
+        ET.fromstring(drawing)
+    assert external_references(page) == [] and nesting_errors(page) == []
+
+
+# ---- content ------------------------------------------------------------------------------------------------------
+
+
+def test_the_failing_prod_deploy_of_sample_02_shows_with_its_location_and_remediation(samples: Report, page: str) -> None:
+    pipelines = section(page, "pipelines")
+    parts = re.split(r'<section class="pipeline" id="p\d+">', pipelines)[1:]
+    no_approval = [p for p in parts if "webapp-no-approval" in p[:200]]
+    assert len(no_approval) == 2  # the template and the get-pipeline output
+    remedy = html.esc(samples.rule("PL101").remediation.split("`")[0].strip())
+    for part in no_approval:
+        assert "badge o-failed" in part and "without a manual approval before it" in part
+        assert "How to fix:" in part and remedy in part and "<code>Approval</code>" in part
+        assert re.search(r"02-prod-without-approval/\w+\.(json|yaml):\d+:\d+", part)
+        assert "<svg" in part
+
+
+def test_controls_show_the_evidence_behind_passed_pipelines_and_the_failures(page: str) -> None:
+    controls = section(page, "controls")
+    assert "suggested mapping" in controls
+    cc81 = controls[controls.index(">CC8.1<") :].split("</details>")[0]
+    passed = [row for row in cc81.split("<tbody>")[1].split("<tr>") if "badge o-passed" in row]
+    assert passed and all("e-passed" in row for row in passed)
+    assert "runs before action &#x27;Deploy&#x27; in stage &#x27;DeployProd&#x27;" in cc81  # PL101's evidence
+    assert "badge o-failed" in cc81 and "without a manual approval before it" in cc81
+
+
+def test_the_matrix_summary_and_rules_appendix(samples: Report, page: str) -> None:
+    matrix = section(page, "matrix")
+    assert matrix.count("<tr><th class=\"pl\">") == 12 and matrix.count('class="cell o-failed"') == 10
+    summary = section(page, "summary")
+    assert summary.count('<td><span class="badge o-failed">✗ failed') == 8
+    assert summary.count('<td><span class="badge o-passed">✓ passed') == 4
+    assert "FAIL" in page.split("<nav")[0] and "exit code 1" in page.split("<nav")[0]
+    appendix = section(page, "rules")
+    assert all(f'id="rule-{r.code}"' in appendix for r in samples.rules)
+
+
+def test_suppressions_with_owner_and_expiry_and_load_problems_are_listed(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLES / "02-prod-without-approval", tmp_path / "02")
+    (tmp_path / "broken.json").write_text('{"pipeline": {"name": "half", "stages": [')
+    exemption = Exemption(rule="PL101", pipeline="webapp-*", reason="the change board approves releases",
+                          owner="team-payments", expires=datetime.date(2031, 6, 30),
+                          ref=SourceRef("policy.yaml", ("exemptions", 0)))  # fmt: skip
+    policy = dataclasses.replace(load_policy(None), exemptions=(exemption,))
+    page = render(lint(load_workspace([str(tmp_path)]), policy, today=datetime.date(2030, 1, 1)), "html")
+    suppressed = section(page, "suppressed")
+    assert suppressed.count("the change board approves releases") == 2
+    assert "team-payments" in suppressed and "2031-06-30" in suppressed and "exemption" in suppressed
+    problems = section(page, "problems")
+    assert "broken.json" in problems and "PL000" in problems and "p-error" in problems
+    assert "Findings about the run itself" not in problems
+
+
+def test_an_expired_exemption_is_listed_as_a_finding_of_the_run() -> None:
+    exemption = Exemption(rule="PL101", pipeline="webapp-*", reason="approved outside", owner="team-payments",
+                          expires=datetime.date(2026, 12, 31), ref=SourceRef("policy.yaml", ("exemptions", 0)))
+    policy = dataclasses.replace(load_policy(None), exemptions=(exemption,))
+    report = lint(load_workspace([str(SAMPLES / "02-prod-without-approval")]), policy, today=datetime.date(2027, 1, 1))
+    problems = section(render(report, "html"), "problems")
+    assert "Findings about the run itself" in problems and "PL002" in problems and "2026-12-31" in problems
+
+
+# ---- in a browser -----------------------------------------------------------------------------------------------
+
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--enable-logging=stderr", "--v=0", "--hide-scrollbars")  # fmt: skip
+# "[123:123:1126/181331.525:INFO:CONSOLE:1] "message", source: file:///... (1)" (older builds: CONSOLE(1))
+CONSOLE = re.compile(r"^\[[^\]]*:CONSOLE[^\]]*\] (.*)$", re.M)
+
+
+@dataclasses.dataclass(frozen=True)
+class Rendered:
+    dom: str
+    console: list[str]
+    screenshot: Path
+
+
+@pytest.fixture(scope="module")
+def browser() -> str:
+    found = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
+    if found is None:
+        pytest.skip("headless Chromium is not installed: install the Debian package `chromium` "
+                    "(`apt-get install chromium`; .ci/run does this when it runs as root)")  # fmt: skip
+    return found
+
+
+def open_in_browser(browser: str, page: Path, screenshot: Path, size: tuple[int, int] = (1400, 2000)) -> Rendered:
+    profile = screenshot.parent / f"profile-{screenshot.stem}"  # a fresh profile: no state from another run
+    profile.mkdir()
+    command = [browser, *FLAGS, f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}", "--dump-dom",
+               f"--screenshot={screenshot}", page.as_uri()]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "<html" in result.stdout, result.stderr[-3000:]
+    return Rendered(result.stdout, CONSOLE.findall(result.stderr), screenshot)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def keep(screenshot: Path) -> None:
+    """A copy outside tmp_path, to look at after the run (build/ is ignored by git)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(screenshot, SCREENSHOTS / screenshot.name)
+
+
+def test_the_report_renders_in_chromium_without_console_errors(browser: str, page: str, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    report.write_text(page, encoding="utf-8")
+    shown = open_in_browser(browser, report, tmp_path / "html-report.png")
+    assert shown.console == []
+    assert len(re.findall(r"<svg\b[^>]*role=\"img\"", shown.dom)) == 12  # parsed as SVG, not swallowed as text
+    assert shown.dom.count('<table class="evals">') == 12 and '<table class="matrix">' in shown.dom
+    assert png_size(shown.screenshot) == (1400, 2000)
+    assert shown.screenshot.stat().st_size > 50_000  # a blank page compresses to a few kilobytes
+    keep(shown.screenshot)
+
+
+def test_the_pipeline_diagrams_render_in_chromium(browser: str, page: str, tmp_path: Path) -> None:
+    """The same page with what comes before sample 02 hidden: headless Chromium captures the top of a page (it
+    does not scroll to a #fragment before the screenshot), and the diagrams are further down."""
+    hide = "<style>header,nav,#summary,#controls,#matrix,#p0,#p1{display:none}</style></head>"
+    report = tmp_path / "pipelines.html"
+    report.write_text(page.replace("</head>", hide, 1), encoding="utf-8")
+    shown = open_in_browser(browser, report, tmp_path / "html-report-pipelines.png", (1400, 1600))
+    assert shown.console == []
+    assert shown.screenshot.stat().st_size > 50_000
+    keep(shown.screenshot)
+
+
+def test_the_console_check_catches_errors_and_blocked_fetches(browser: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        f'<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="{html.CSP}"></head>'
+        '<body><p>broken</p><img src="https://example.invalid/pixel.png">'
+        '<script>console.error("deliberate console error"); undefinedFunction();</script></body></html>'
+    )  # the report's own policy: an inline script without its hash, and an image from elsewhere, are refused
+    shown = open_in_browser(browser, bad, tmp_path / "bad.png", (400, 300))
+    assert len(shown.console) >= 2, shown.console
+    assert any("pixel.png" in line for line in shown.console)
+    assert any("inline" in line and "Content Security Policy" in line for line in shown.console)
+    allowed = tmp_path / "allowed.html"
+    allowed.write_text('<!DOCTYPE html><html><body><script>console.error("deliberate console error");'
+                       "undefinedFunction();</script></body></html>")  # fmt: skip
+    messages = open_in_browser(browser, allowed, tmp_path / "allowed.png", (400, 300)).console
+    assert any("deliberate console error" in line for line in messages)
+    assert any("undefinedFunction is not defined" in line for line in messages)
