@@ -1,0 +1,395 @@
+"""The Markdown report and its Mermaid diagrams: exact content for the samples, text from the files that cannot
+break a table or a diagram, and a size that GitHub accepts."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import shutil
+from dataclasses import replace
+
+import pytest
+
+from checker.engine.overview import PipelineOverview, StageView, Step, StepKind
+from checker.engine.run import lint
+from checker.load import load_workspace
+from checker.loaders.base import LoadOptions
+from checker.model import SourceRef
+from checker.policy.load import load_policy
+from checker.policy.model import Exemption
+from checker.views import markdown
+from checker.views.formats import render as render_format
+from checker.views.mermaid import CLASSES, flowchart, label
+from tests.conftest import ROOT, SAMPLES
+
+HOSTILE = 'x" | <script>alert(1)</script> `tick` #1 $a$\n| --- |\n*b* [l](javascript:alert(1)) %%{init}%% end'
+
+
+def lint_in_root(*paths: str, **options):
+    """File names stay relative, as for a user in the project folder."""
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return lint(load_workspace(list(paths), LoadOptions()), today=datetime.date(2026, 1, 1), **options)
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.fixture(scope="module")
+def report():
+    return lint_in_root("sample_pipelines")
+
+
+@pytest.fixture(scope="module")
+def full(report):
+    return markdown.render(report, limit=None)
+
+
+# --- helpers that read the Markdown back as GitHub would
+
+
+def cells(line: str) -> list[str]:
+    """A table row split at its unescaped pipes, as GFM does."""
+    parts, current, escaped = [], "", False
+    for char in line.strip()[1:-1] if line.strip().endswith("|") else line.strip()[1:]:
+        if char == "|" and not escaped:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+        escaped = char == "\\" and not escaped
+    return parts + [current.strip()]
+
+
+def table(md: str, heading: str) -> list[list[str]]:
+    """The rows (header first, the delimiter row left out) of the first table after `heading`."""
+    lines = md[md.index(heading):].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append(cells(line))
+    return [rows[0]] + rows[2:]
+
+
+def section(md: str, heading: str) -> str:
+    """From `heading` to the next heading of the same level."""
+    level = heading.split(" ")[0]
+    rest = md[md.index(heading) + len(heading):]
+    end = re.search(rf"^{level} ", rest, re.M)
+    return rest[: end.start()] if end else rest
+
+
+def matrix_row(md: str, pipeline: str, file: str) -> dict[str, str]:
+    header, *rows = table(md, "## Control matrix")
+    codes = [re.match(r"\[(PL\d+)\]", h).group(1) for h in header[1:]]
+    (row,) = [r for r in rows if r[0].startswith(pipeline) and file.replace("_", "\\_") in r[0]]
+    return dict(zip(codes, row[1:]))
+
+
+def mermaid_blocks(md: str) -> list[str]:
+    return re.findall(r"^```mermaid\n(.*?)^```$", md, re.S | re.M)
+
+
+def assert_well_formed(md: str) -> None:
+    assert md.count("<details>") == md.count("</details>")
+    assert len(re.findall(r"^```", md, re.M)) % 2 == 0
+
+
+# --- the samples
+
+
+def test_summary_states_the_policy_the_counts_and_the_result(full):
+    head = full[: full.index("## Control matrix")]
+    assert head == (
+        "# pipelint report\n\n"
+        "**❌ Fail**: 8 finding(s) at or above **high**.\n\n"
+        "- **Policy**: default, failing on high and above\n"
+        "- **Pipelines**: 12 checked against 19 rules\n"
+        "- **Findings**: 10 (🟠 8 high · ⚪ 2 info)\n"
+        "- **Suppressed**: 0\n"
+        "- **Evaluations**: ✅ 184 passed · ❌ 10 failed · ❔ 4 unknown · ➖ 30 not applicable\n\n"
+    )
+
+
+def test_matrix_has_a_row_per_pipeline_and_a_linked_column_per_rule(report, full):
+    header, *rows = table(full, "## Control matrix")
+    assert len(rows) == 12 and all(len(r) == 20 for r in rows)
+    assert header[1] == ('[PL101](https://github.com/pipelint/pipelint/blob/main/docs/rules.md#pl101 '
+                         '"prod-deploy-without-approval")')  # fmt: skip
+    assert [h[1:6] for h in header[1:]] == [r.code for r in report.rules]
+    assert "✅ passed · ❌ failed · ❔ unknown · ➖ not applicable · 🛡️ exempted · 💥 error" in full
+
+
+def test_matrix_row_of_webapp_no_approval_fails_pl101_only(full):
+    row = matrix_row(full, "webapp-no-approval", "02-prod-without-approval/cloudformation.yaml")
+    assert row["PL101"] == "❌"
+    assert row["PL102"] == row["PL103"] == "➖"  # no approval to check
+    assert [code for code, symbol in row.items() if symbol == "❌"] == ["PL101"]
+    compliant = matrix_row(full, "webapp-compliant", "01-compliant-three-accounts/codepipeline.json")
+    assert set(compliant.values()) == {"✅", "➖"}
+
+
+def test_the_finding_gives_its_location_message_and_the_rules_remediation(report, full):
+    findings = section(full, "## Findings")
+    block = findings[findings.index("File `sample_pipelines/02-prod-without-approval/cloudformation.yaml`"):]
+    block = block[: block.index("### ")]
+    assert "- 🟠 **high** · [PL101](https://github.com/pipelint/pipelint/blob/main/docs/rules.md#pl101) " \
+           "prod-deploy-without-approval · `cloudformation.yaml:157:15`<br>\n" in block
+    assert "action 'Deploy' in stage 'DeployProd' deploys to production" in block
+    remediation = report.rule("PL101").remediation.strip()
+    assert f"<details><summary>How to fix PL101 prod-deploy-without-approval</summary>\n\n{remediation}" in block
+    # once per rule and pipeline: the two formats of sample 02
+    assert findings.count("How to fix PL101 ") == 2
+
+
+def test_unknown_evaluations_appear_with_their_reasons(full):
+    unknown = section(full, "## Unknown")
+    expected = ("- **PL401** all-at-once-prod-deploy, **PL402** rolling-prod-deploy: the deployment strategy of "
+                "action 'Deploy' in stage 'DeployProd' is unknown: CREATE\\_UPDATE: stack webapp-prod from "
+                "webapp-stack.yaml, which is not in the scanned files")  # fmt: skip
+    assert unknown.count(expected) == 2
+    assert "**webapp-v2-rollback** · `sample_pipelines/05-v2-rollback-and-conditions/codepipeline.json`" in unknown
+
+
+def test_framework_controls_are_marked_as_suggested_with_the_failing_pipelines(full):
+    frameworks = section(full, "## Framework controls")
+    assert "Suggested mappings" in frameworks and frameworks.count("· suggested mapping</summary>") == 6
+    header, *rows = table(frameworks, "Deployment Pipeline Reference Architecture")
+    assert header == ["Control", "Rules", "✅", "❌", "❔", "➖", "Failing pipelines"]
+    (approval,) = [r for r in rows if r[0].startswith("**prod/manual-approval**")]
+    assert approval[1:] == ["PL101 PL102 PL103", "10", "2", "", "", "webapp-no-approval ×2"]
+
+
+def test_no_framework_section_without_frameworks(report):
+    assert "## Framework controls" not in markdown.render(replace(report, frameworks=()), limit=None)
+
+
+def test_each_pipeline_has_a_collapsed_diagram_and_its_evidence(report, full):
+    pipelines = section(full, "## Pipelines")
+    assert pipelines.count("<details><summary><b>") == 12
+    assert mermaid_blocks(pipelines) == [flowchart(o) for o in report.overviews]
+    first = pipelines[: pipelines.index("</details>")]
+    assert "<b>webapp-compliant</b> · sample_pipelines/01-compliant-three-accounts/cloudformation.yaml · " \
+           "6 stage(s) · ✅ 17 · ➖ 2</summary>" in first
+    assert "- ✅ **PL101** prod-deploy-without-approval: action 'ManualApproval' in stage 'ApproveProd' runs " \
+           "before action 'Deploy' in stage 'DeployProd'" in first
+    assert_well_formed(full)
+
+
+def test_suppressed_findings_are_listed_apart_with_their_reason(report):
+    exemption = Exemption(rule="PL101", pipeline="webapp-no-approval", reason="migrating to a gated pipeline",
+                          owner="team-web", expires=datetime.date(2999, 1, 1), ref=SourceRef("policy.yaml"))  # fmt: skip
+    policy = replace(load_policy(None), exemptions=(exemption,))
+    md = markdown.render(lint_in_root("sample_pipelines/02-prod-without-approval", policy=policy), limit=None)
+    assert "## Findings" not in md and "**✅ Pass**" in md
+    assert matrix_row(md, "webapp-no-approval", "cloudformation.yaml")["PL101"] == "🛡️"
+    suppressed = section(md, "## Suppressed")
+    assert suppressed.count("- 🛡️ **PL101** prod-deploy-without-approval") == 2
+    assert "exemption by team-web until 2999-01-01: migrating to a gated pipeline" in suppressed
+
+
+def test_an_expired_exemption_is_a_finding_of_its_own_about_the_policy():
+    exemption = Exemption(rule="PL101", pipeline="webapp-*", reason="old", owner="team-web",
+                          expires=datetime.date(2020, 1, 1), ref=SourceRef("policy.yaml"))  # fmt: skip
+    policy = replace(load_policy(None), exemptions=(exemption,))
+    md = markdown.render(lint_in_root("sample_pipelines/02-prod-without-approval", policy=policy), limit=None)
+    other = section(md, "### Other findings")
+    assert "- 🟡 **medium** · PL002 exemption-expired · `policy.yaml`<br>" in other
+    assert section(md, "## Findings").count("How to fix PL101 ") == 2  # the exempted findings are back
+
+
+def test_load_problems_are_listed_and_make_the_result_an_error(tmp_path):
+    (tmp_path / "broken.json").write_text('{"pipeline": {"name": ', encoding="utf-8")
+    shutil.copy(SAMPLES / "02-prod-without-approval" / "codepipeline.json", tmp_path / "good.json")
+    md = markdown.render(lint(load_workspace([str(tmp_path)], LoadOptions())), limit=None)
+    assert "**💥 Error**: a file could not be loaded" in md
+    problems = section(md, "## Load problems")
+    assert re.search(r"^- ⛔ \*\*error\*\* PL000 `[^`]*broken\.json[^`]*`: ", problems, re.M)
+    assert "webapp-no-approval" in section(md, "## Findings")  # the broken file hides nothing else
+
+
+def test_the_format_registry_renders_markdown(report):
+    assert render_format(report, "markdown") == markdown.render(report)
+
+
+# --- text from the files cannot break the report
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    doc = json.loads((SAMPLES / "01-compliant-three-accounts" / "codepipeline.json").read_text(encoding="utf-8"))
+    doc["pipeline"]["name"] = HOSTILE
+    for stage in doc["pipeline"]["stages"]:
+        stage["name"] += " " + HOSTILE
+        for action in stage["actions"]:
+            action["name"] += "`|\n<b>"
+    folder = tmp_path_factory.mktemp("hostile")
+    (folder / "evil.json").write_text(json.dumps(doc), encoding="utf-8")
+    report = lint(load_workspace([str(folder)], LoadOptions()))
+    assert report.overviews[0].pipeline == HOSTILE  # the loader kept the name as it is
+    return report, markdown.render(report, limit=None)
+
+
+def test_a_hostile_name_stays_inside_its_table_cell(hostile):
+    report, md = hostile
+    header, *rows = table(md, "## Control matrix")
+    assert [len(r) for r in rows] == [len(header)] == [20]
+    assert rows[0][0].startswith('x" \\| \\<script\\>alert(1)\\</script\\> \\`tick\\` \\#1 \\$a\\$ \\| --- \\|')
+    assert "<script>" not in md
+    markdown_only = re.sub(r"<summary>.*?</summary>", "", md)  # raw HTML, where GitHub reads no links
+    assert not re.search(r"(?<!\\)\]\(javascript:", markdown_only)  # the brackets are escaped: no link
+    assert f"<b>{'x&quot; | &lt;script&gt;'}" in md  # the <summary> is HTML: escaped as HTML
+    assert_well_formed(md)
+
+
+def test_a_hostile_name_stays_a_label_in_the_diagram(hostile):
+    report, md = hostile
+    (diagram,) = mermaid_blocks(md)
+    assert_mermaid_structure(diagram, stages=6)
+    for forbidden in ("<script", "`", '"x"', "%%{", "\n| ---"):
+        assert forbidden not in diagram
+    assert '#lt;script#gt;alert(1)#lt;/script#gt; #96;tick#96; #35;1' in diagram
+    assert 'subgraph s1["Source x#quot; | #lt;script' in diagram
+
+
+def test_label_escapes_everything_mermaid_or_the_browser_would_read():
+    escaped = "a #quot;b#quot; #35;c #lt;d#gt; #96;e#96; f #amp; g#59; h#58; 50#37;"
+    assert label('a "b" #c <d> `e`\nf & g; h: 50%') == escaped
+    assert label("") == label(" \n ") == "(no name)"  # Mermaid refuses an empty label
+    assert label("x" * 100, 10) == "x" * 9 + "…"
+
+
+# --- diagram structure
+
+
+def assert_mermaid_structure(diagram: str, *, stages: int) -> None:
+    lines = diagram.splitlines()
+    assert lines[0] == "flowchart LR"
+    depth = 0
+    for line in lines:  # balanced, never nested deeper than one stage
+        depth += line.strip().startswith("subgraph ") - (line.strip() == "end")
+        assert 0 <= depth <= 1, line
+    assert depth == 0
+    assert [int(n) for n in re.findall(r"^  subgraph s(\d+)\[", diagram, re.M)] == list(range(1, stages + 1))
+    ids = re.findall(r"^\s+(s\d+(?:[nejg]\d*)?)(?:\[|\(|\{|>)", diagram, re.M)
+    assert len(ids) == len(set(ids)), "node ids must be unique"
+    assert all(re.fullmatch(r"s\d+([nj]\d+|e|g)?", i) for i in ids), "ids are generated, never file text"
+    in_order = [(f"s{n}", f"s{n + 1}") for n in range(1, stages)]
+    assert re.findall(r"^  (s\d+) --> (s\d+)$", diagram, re.M) == in_order
+
+
+def test_sample_01_diagram(report):
+    diagram = flowchart(report.overviews[0])
+    assert_mermaid_structure(diagram, stages=6)
+    titles = re.findall(r'^  subgraph s\d+\["([^"]*)"\]', diagram, re.M)
+    assert titles == ["Source", "Build", "DeployDev", "DeployStaging", "ApproveProd", "DeployProd"]
+    assert '    s5n1{{"✋ approval · ManualApproval<br/>notifies webapp-prod-approvals"}}' in diagram
+    assert ('    s6n1["Deploy<br/>deploy · CodeDeployToECS<br/>PROD · account 333333333333<br/>us-east-1<br/>'
+            'canary#59; rolls back on failure"]') in diagram  # fmt: skip
+    assert "    s4n1 --> s4n2" in diagram  # IntegrationTests at RunOrder 2 after the staging deploy
+    assert re.findall(r"^  class (\S+) (\w+)$", diagram, re.M) == [
+        ("s6n1", "prod"), ("s4n1", "staging"), ("s3n1", "dev"), ("s5n1", "gate")]
+    assert f"  classDef prod {CLASSES['prod']}" in diagram and "#c62828" in CLASSES["prod"]
+
+
+def test_sample_02_diagram_has_no_approval_gate(report):
+    diagram = flowchart(report.overviews[2])
+    assert report.overviews[2].pipeline == "webapp-no-approval"
+    assert_mermaid_structure(diagram, stages=5)
+    assert "{{" not in diagram and "approval" not in diagram and "gate" not in diagram
+    assert re.findall(r"^  class (\S+) (\w+)$", diagram, re.M) == [("s5n1", "prod"), ("s4n1", "staging"),
+                                                                    ("s3n1", "dev")]  # fmt: skip
+
+
+def test_a_stage_guarded_by_conditions_starts_with_a_gate_node(report):
+    overview = report.overviews[8]
+    assert (overview.pipeline, overview.format) == ("webapp-v2-rollback", "cloudformation")
+    diagram = flowchart(overview)
+    assert_mermaid_structure(diagram, stages=6)
+    assert ('    s6g>"⛔ beforeEntry conditions<br/>⛔ onFailure ROLLBACK<br/>⛔ onSuccess conditions"]\n'
+            in diagram)  # fmt: skip
+    assert "    s6g --> s6n1" in diagram and "  class s5n1,s6g gate" in diagram
+
+
+def _step(name: str, order: int | None, kind: StepKind = StepKind.DEPLOY, tier: str | None = "prod") -> Step:
+    return Step(name=name, kind=kind, provider="Deploy/CodeDeploy", run_order=order, tier=tier, account="1",
+                region="eu-west-1", detail="", location=None)
+
+
+def test_parallel_steps_stack_and_groups_of_several_meet_at_a_junction():
+    steps = (_step("a", 1), _step("b", 1), _step("c", 2), _step("d", 2), _step("e", 3), _step("f", None))
+    overview = PipelineOverview(pipeline="p", ref=SourceRef("p.json"), location=None, format="codepipeline-json",
+                                pipeline_type="V1", account=None, region=None, scenario=None,
+                                stages=(StageView(name="Wave", steps=steps), StageView(name="Empty", steps=())))  # fmt: skip
+    diagram = flowchart(overview)
+    assert_mermaid_structure(diagram, stages=2)
+    assert re.findall(r"^    (s1.*-->.*)$", diagram, re.M) == [
+        "s1n1 & s1n2 --> s1j1", "s1j1 --> s1n3 & s1n4", "s1n3 & s1n4 --> s1n5", "s1n5 --> s1n6"]
+    assert '    s2e["no actions"]' in diagram  # an empty stage still draws as a stage
+
+
+def test_every_tier_has_its_colour():
+    tiers = ("prod", "staging", "test", "dev", "unknown", "qa")
+    overview = PipelineOverview(pipeline="p", ref=SourceRef("p.json"), location=None, format="codepipeline-json",
+                                pipeline_type="V1", account=None, region=None, scenario=None,
+                                stages=tuple(StageView(name=t, steps=(_step(t, 1, tier=t),)) for t in tiers))  # fmt: skip
+    classes = dict((c, i) for i, c in re.findall(r"^  class (\S+) (\w+)$", flowchart(overview), re.M))
+    assert classes == {"prod": "s1n1", "staging": "s2n1", "test": "s3n1", "dev": "s4n1", "unknown": "s5n1,s6n1"}
+    assert [CLASSES[t].split(",")[1] for t in tiers[:5]] == [
+        "stroke:#c62828", "stroke:#ff8f00", "stroke:#00838f", "stroke:#2e7d32", "stroke:#616161"]
+
+
+# --- size
+
+
+def test_rendering_is_deterministic_and_holds_no_absolute_path(report):
+    once = markdown.render(report)
+    assert once == markdown.render(report)
+    assert str(ROOT) not in once and "/tmp" not in once
+
+
+def test_the_samples_fit_a_comment_by_leaving_out_the_evidence(report, full):
+    # 12 pipelines with their evidence come to about 70,000 characters; a comment takes 65,536
+    assert len(full) > markdown.DEFAULT_LIMIT
+    shortened = markdown.render(report)
+    assert len(shortened) <= markdown.DEFAULT_LIMIT < markdown.COMMENT_LIMIT
+    assert "> ✂️ Shortened to stay under 60,000 characters, leaving out the evidence of passed rules." in shortened
+    assert "**Evidence**" not in shortened and len(mermaid_blocks(shortened)) == 12
+    assert_well_formed(shortened)
+
+
+@pytest.mark.corpus
+def test_the_corpus_report_stays_usable_and_in_bounds(corpus):
+    report = lint(load_workspace([str(corpus)], LoadOptions()))
+    assert len(report.overviews) >= 15
+    full = markdown.render(report, limit=None)
+    # about 5,500 characters a pipeline here (findings, diagram, evidence); 8,000 a pipeline keeps an estate
+    # of 100 pipelines under 800,000 characters, inside a job summary (1 MiB)
+    assert len(full) <= 8_000 * len(report.overviews)
+    assert len(mermaid_blocks(full)) == len(report.overviews)
+    shortened = markdown.render(report)
+    assert len(shortened) <= markdown.DEFAULT_LIMIT
+    assert len(table(shortened, "## Control matrix")) == len(report.overviews) + 1  # the matrix stays whole
+    assert "## Findings" in shortened and "## Load problems" in shortened
+    assert "  *when* CrossAccountCondition=false<br>" in section(full, "## Findings")  # the failing scenario
+    assert_well_formed(full)
+    assert_well_formed(shortened)
+
+
+def test_an_estate_of_a_hundred_pipelines_is_cut_at_whole_sections(tmp_path):
+    for team in range(9):
+        shutil.copytree(SAMPLES, tmp_path / f"team{team}", ignore=shutil.ignore_patterns("*.md"))
+    report = lint(load_workspace([str(tmp_path)], LoadOptions()))
+    assert len(report.overviews) == 108
+    assert len(markdown.render(report, limit=None)) <= markdown.JOB_SUMMARY_LIMIT
+    shortened = markdown.render(report)
+    assert len(shortened) <= markdown.DEFAULT_LIMIT
+    assert len(table(shortened, "## Control matrix")) == 109
+    note = next(line for line in shortened.splitlines() if line.startswith("> ✂️"))
+    assert "the diagrams, the rest of Findings, Unknown, Framework controls." in note
+    assert shortened.rstrip().endswith("</details>")  # the last block kept is whole
+    assert_well_formed(shortened)
