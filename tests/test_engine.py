@@ -17,6 +17,7 @@ from checker.policy.model import Exemption, Policy
 from checker.rules import ALL_RULES
 from checker.rules.base import Rule
 from tests.conftest import SAMPLES, run_cli
+from tests.doubles import Exploding
 
 NO_APPROVAL = SAMPLES / "02-prod-without-approval"
 
@@ -117,27 +118,6 @@ def test_selection_severity_and_fail_on():
     lowered = lint(workspace, Policy(severity={"PL101": Severity.LOW}))
     assert {f.severity for f in pl101(lowered)} == {Severity.LOW} and lowered.exit_code == 0
     assert lint(workspace, Policy(severity={"PL101": Severity.LOW}), fail_on=Severity.LOW).exit_code == 1
-
-
-class Exploding(Rule):
-    """Raises, to show what a rule's bug does to a run.
-
-    ## Why is this bad?
-    It is a test double.
-
-    ## Example
-    Any pipeline.
-
-    ## Use instead
-    A rule that works.
-    """
-
-    code = "PLX999"
-    name = "always-raises"
-    severity = Severity.LOW
-
-    def check(self, pipeline, ctx):
-        raise KeyError("boom")
 
 
 def test_a_rule_that_raises_is_pl001_and_the_other_rules_still_run():

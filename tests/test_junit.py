@@ -16,7 +16,8 @@ from checker.policy.model import Exemption, Policy
 from checker.rules import ALL_RULES
 from checker.views.formats import render
 from tests.conftest import ROOT, SAMPLES
-from tests.test_sarif import Crashing, copy_no_approval, lint_in
+from tests.doubles import Exploding
+from tests.test_sarif import copy_no_approval, lint_in
 
 NO_APPROVAL = str((SAMPLES / "02-prod-without-approval").relative_to(ROOT))
 SKIPPED = (Outcome.NOT_APPLICABLE, Outcome.DISABLED, Outcome.UNKNOWN)
@@ -175,10 +176,10 @@ def test_load_warnings_alone_do_not_make_an_error_case(tmp_path):
 
 
 def test_a_crashing_rule_is_an_error_case():
-    report = lint_in(ROOT, NO_APPROVAL, rules=(Crashing, *ALL_RULES))
+    report = lint_in(ROOT, NO_APPROVAL, rules=(Exploding, *ALL_RULES))
     root = parse(report)
     assert counts(root) == expected_counts(report.evaluations) and counts(root)[2] == 2
-    error = case(root, "codepipeline.json", "PLX998 ").find("error")
+    error = case(root, "codepipeline.json", "PLX999 ").find("error")
     assert error.get("type") == "PL001" and "KeyError" in error.get("message") and "PL001" in error.text
 
 

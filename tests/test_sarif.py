@@ -23,10 +23,10 @@ from checker.loaders.base import LoadOptions
 from checker.model import Related, Severity, SourceRef
 from checker.policy.model import Exemption, Policy
 from checker.rules import ALL_RULES
-from checker.rules.base import Rule
 from checker.views import sarif
 from checker.views.formats import render
 from tests.conftest import ROOT, SAMPLES
+from tests.doubles import Exploding
 
 SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 NO_APPROVAL = SAMPLES / "02-prod-without-approval"
@@ -328,29 +328,8 @@ def test_without_load_errors_the_run_succeeds_and_lists_no_pl000(samples_report)
     assert not {"PL000", "PL001", "PL002"} & {r["id"] for r in run["tool"]["driver"]["rules"]}
 
 
-class Crashing(Rule):
-    """Raises, to show what a rule's bug does to the report.
-
-    ## Why is this bad?
-    It is a test double.
-
-    ## Example
-    Any pipeline.
-
-    ## Use instead
-    A rule that works.
-    """
-
-    code = "PLX998"
-    name = "always-crashes"
-    severity = Severity.LOW
-
-    def check(self, pipeline, ctx):
-        raise KeyError("boom")
-
-
 def test_a_crashing_rule_is_a_pl001_error_and_an_unsuccessful_run(validator):
-    report = lint_in(ROOT, str(NO_APPROVAL.relative_to(ROOT)), rules=(Crashing, *ALL_RULES))
+    report = lint_in(ROOT, str(NO_APPROVAL.relative_to(ROOT)), rules=(Exploding, *ALL_RULES))
     document = as_sarif(report)
     assert_valid(validator, document)
     (run,) = document["runs"]
