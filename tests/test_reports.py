@@ -83,7 +83,12 @@ def test_every_report_to_a_file_prints_the_summary(tmp_path):
     (["-f", "json", "-f", "sarif"], "2 --format but 0 --output"),
     (["-f", "json", "-o", "a", "-o", "b"], "1 --format but 2 --output"),
     (["-f", "json", "-o", "-", "-f", "text", "-o", "-"], "only one report can go to standard output"),
-    (["-f", "json", "-o", "same", "-f", "text", "-o", "same"], "the same --output file"),
+    (["-f", "json", "-o", "same", "-f", "text", "-o", "./same"], "would be written to the same file"),
+    (["-o", "r.json", "--write-baseline", "r.json"], "would be written to the same file"),
+    (["-f", "json", "-o", "/dev/stdout", "-f", "text", "-o", "-"], "only one report can go to standard output"),
+    (["-f", "json", "-o", "r.json", "-f", "sarif", "-o", "no/such/folder/r.sarif"], "there is no folder"),
+    (["-o", "tests"], "it is a folder"),
+    (["--write-baseline", "-"], "needs a file name, not standard output"),
     (["-f", "pdf"], "invalid choice: 'pdf'"),
     (["--baseline", "no-such-baseline.json"], "write one with --write-baseline"),
 ])  # fmt: skip
@@ -111,8 +116,8 @@ def test_a_baseline_hides_known_findings_even_after_reformatting(estate):
     assert written.returncode == 0 and "wrote 2 finding(s) to the baseline baseline.json" in written.stderr
     entries = json.loads((estate / "baseline.json").read_text())["findings"]
     assert [(e["rule"], e["file"], e["path"]) for e in entries] == [
-        ("PL101", "infra/cloudformation.yaml", "/Resources/Pipeline/Properties/Stages/4/Actions/0"),
-        ("PL101", "infra/codepipeline.json", "/pipeline/stages/4/actions/0"),
+        ("PL101", "infra/cloudformation.yaml", "/Resources/Pipeline/Properties/Stages/[DeployProd]/Actions/[Deploy]"),
+        ("PL101", "infra/codepipeline.json", "/pipeline/stages/[DeployProd]/actions/[Deploy]"),
     ]
     template = estate / "infra" / "cloudformation.yaml"
     before = json.loads(_lint(estate).stdout)["findings"][0]["location"]["line"]
@@ -156,11 +161,81 @@ def test_the_baseline_counts_findings_and_works_from_another_folder(estate):
 
 @pytest.mark.parametrize("content, message", [
     ("not json", "cannot be read"),
+    ("[" * 100_000, "cannot be read"),
     ('{"findings": []}', "is not a pipelint baseline"),
-    ('{"baseline_version": 1, "findings": [{"rule": "PL101"}]}', "findings[0] needs rule, file, path"),
+    ('{"baseline_version": true, "findings": []}', "is not a pipelint baseline"),
+    ('{"baseline_version": 1, "findings": 5}', "findings must be a list"),
+    ('{"baseline_version": 1, "findings": [{"rule": "PL101"}]}', "findings[0] needs rule, file and path"),
+    ('{"baseline_version": 1, "findings": [7]}', "findings[0] needs rule, file and path"),
 ])  # fmt: skip
 def test_a_broken_baseline_is_a_clear_error(tmp_path, content, message):
     path = tmp_path / "b.json"
     path.write_text(content)
     with pytest.raises(BaselineError, match=message.replace("[", r"\[").replace("]", r"\]")):
         Baseline.read(str(path))
+
+
+@pytest.mark.parametrize("count", ["0", "-3", "2.9", "Infinity", "1e400", "true", '"1"'])
+def test_a_baseline_count_is_a_whole_number_from_1(tmp_path, count):
+    path = tmp_path / "b.json"
+    path.write_text('{"baseline_version": 1, "findings": [{"rule": "PL101", "file": "f", "path": "/p", "count": %s}]}' % count)
+    with pytest.raises(BaselineError, match="a whole number from 1"):
+        Baseline.read(str(path))
+
+
+def _insert_stage(pipeline_json, index, stage):
+    document = json.loads(pipeline_json.read_text())
+    document["pipeline"]["stages"].insert(index, stage)
+    pipeline_json.write_text(json.dumps(document, indent=2))
+
+
+def test_inserting_a_stage_does_not_bring_a_known_finding_back(estate):
+    run_cli("lint", "infra", "--write-baseline", "baseline.json", cwd=estate)
+    lint_stage = {"name": "Lint", "actions": [{"name": "Lint", "actionTypeId": {"category": "Build", "owner": "AWS",
+                  "provider": "CodeBuild", "version": "1"}, "runOrder": 1, "configuration": {"ProjectName": "lint"},
+                  "inputArtifacts": [{"name": "SourceOutput"}]}]}  # fmt: skip
+    _insert_stage(estate / "infra" / "codepipeline.json", 2, lint_stage)
+    result = _lint(estate, "--baseline", "baseline.json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 0 and report["summary"]["findings"] == 0, result.stdout
+    assert {f["path"] for f in report["findings"]} >= {"/pipeline/stages/5/actions/0"}  # moved, and still known
+
+
+def test_a_second_prod_stage_is_new_and_the_known_one_stays_known(estate):
+    run_cli("lint", "infra", "--write-baseline", "baseline.json", cwd=estate)
+    pipeline_json = estate / "infra" / "codepipeline.json"
+    prod = json.loads(pipeline_json.read_text())["pipeline"]["stages"][4]
+    _insert_stage(pipeline_json, 4, {**prod, "name": "DeployProdEU"})
+    report = json.loads(_lint(estate, "--baseline", "baseline.json").stdout)
+    active = [f["identity"] for f in report["findings"] if f["suppressed"] is None and f["code"] == "PL101"]
+    assert active == ["/pipeline/stages/[DeployProdEU]/actions/[Deploy]"]
+
+
+def test_formats_follow_the_output_suffix_when_no_format_is_given(tmp_path):
+    sarif, html = tmp_path / "r.sarif", tmp_path / "r.html"
+    result = run_cli("lint", "sample_pipelines/02-prod-without-approval", "-o", str(sarif), "-o", str(html))
+    assert result.returncode == 1 and json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert html.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_a_lone_surrogate_in_an_input_costs_no_report(tmp_path):
+    pipeline = json.loads((SAMPLES / "02-prod-without-approval" / "codepipeline.json").read_text())
+    pipeline["pipeline"]["stages"][4]["name"] = "Deploy\ud800Prod"
+    text = json.dumps(pipeline)  # ensure_ascii: the file holds the escape \ud800, which decodes to a lone surrogate
+    assert "\\ud800" in text
+    (tmp_path / "p.json").write_text(text)
+    outputs = [tmp_path / f"r.{suffix}" for suffix in ("txt", "json", "sarif", "xml", "md", "html")]
+    args = [part for path in outputs for part in ("-o", str(path))]
+    result = run_cli("lint", str(tmp_path / "p.json"), *args)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert all(path.stat().st_size > 0 for path in outputs)
+    assert "Deploy\ufffdProd" in (tmp_path / "r.txt").read_text() or "Deploy?Prod" in (tmp_path / "r.txt").read_text()
+
+
+def test_text_output_shows_control_characters_as_escapes(tmp_path):
+    pipeline = json.loads((SAMPLES / "02-prod-without-approval" / "codepipeline.json").read_text())
+    pipeline["pipeline"]["stages"][4]["name"] = "Deploy\x1b[31mProd\u202e\nnext"
+    (tmp_path / "p.json").write_text(json.dumps(pipeline))
+    result = run_cli("lint", str(tmp_path / "p.json"))
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "stage 'Deploy\\x1b[31mProd\\u202e\\nnext'" in result.stdout

@@ -159,7 +159,7 @@ def test_the_missing_approval_is_reported_at_the_prod_deploy_action(samples_repo
     assert results[template]["properties"]["pipeline"] == "webapp-no-approval"
     logical = results[template]["locations"][0]["logicalLocations"]
     assert [entry.get("fullyQualifiedName", entry["name"]) for entry in logical] == [
-        "webapp-no-approval", "/Resources/Pipeline/Properties/Stages/4/Actions/0"]  # fmt: skip
+        "webapp-no-approval", "/Resources/Pipeline/Properties/Stages/[DeployProd]/Actions/[Deploy]"]  # fmt: skip
 
 
 def test_related_places_become_linked_related_locations(samples_report):

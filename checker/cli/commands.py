@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,26 +27,56 @@ def output(path: str | None) -> Iterator[TextIO]:
         yield sys.stdout
         return
     try:
-        stream = open(path, "w", encoding="utf-8")  # noqa: SIM115
+        # a lone surrogate from a JSON escape in an input must not cost the report: write it as a replacement
+        stream = open(path, "w", encoding="utf-8", errors="replace")  # noqa: SIM115
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
     with stream:
-        yield stream
+        try:
+            yield stream
+        except OSError as error:
+            raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
-def targets(formats: list[str] | None, outputs: list[str] | None) -> list[tuple[str, str | None]]:
-    """--format/--output pairs: the n-th --output takes the n-th --format; None (or '-') is standard output."""
-    formats, outputs = formats or ["text"], outputs or []
+SUFFIXES = {".txt": "text", ".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown",
+            ".markdown": "markdown", ".html": "html", ".htm": "html"}  # fmt: skip
+STDOUT = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+
+
+def targets(formats: list[str] | None, outputs: list[str] | None, baseline: str | None = None) -> list[tuple[str, str | None]]:
+    """--format/--output pairs: the n-th --output takes the n-th --format; None is standard output.
+
+    Without --format, each --output's format comes from its suffix (report.sarif is SARIF). Every file is
+    checked before anything is loaded: a report that cannot be written must not cost the run.
+    """
+    outputs = outputs or []
+    if not formats:
+        formats = [SUFFIXES.get(os.path.splitext(path)[1].lower(), "text") for path in outputs] or ["text"]
     if len(outputs) != len(formats) and not (len(formats) == 1 and not outputs):
         raise UsageError(f"{len(formats)} --format but {len(outputs)} --output: give one --output per --format "
                          "(use '-' for standard output)")  # fmt: skip
-    paired = [(fmt, None if path in (None, "-") else path) for fmt, path in zip(formats, outputs or [None])]
+    paired = [(fmt, None if path is None or path in STDOUT else path) for fmt, path in zip(formats, outputs or [None])]
     if sum(1 for _, path in paired if path is None) > 1:
         raise UsageError("only one report can go to standard output; give the others an --output FILE")
-    files = [path for _, path in paired if path is not None]
-    if len(set(files)) != len(files):
-        raise UsageError("two reports would be written to the same --output file")
+    files = [path for _, path in paired if path is not None] + ([baseline] if baseline else [])
+    if baseline in STDOUT:
+        raise UsageError("--write-baseline needs a file name, not standard output")
+    real = [os.path.realpath(path) for path in files]
+    if len(set(real)) != len(real):
+        raise UsageError("two outputs (reports or --write-baseline) would be written to the same file")
+    for path in files:
+        _writable(path)
     return paired
+
+
+def _writable(path: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write {path}: it is a folder")
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write {path}: there is no folder {folder}")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise UsageError(f"cannot write {path}: permission denied")
 
 
 def write_reports(report: Report, targets: list[tuple[str, str | None]], *, show_unknown: bool) -> None:
@@ -57,11 +88,17 @@ def write_reports(report: Report, targets: list[tuple[str, str | None]], *, show
     for fmt, path in targets:
         style = Style.for_stream(sys.stdout) if path is None else Style(False)
         rendered.append((path, render(report, fmt, style=style, show_unknown=show_unknown)))
+    failed = []
     for path, text in rendered:
-        with output(path) as stream:
-            stream.write(text)
+        try:
+            with output(path) as stream:
+                stream.write(text)
+        except UsageError as error:  # the others are still written; the run exits 2
+            failed.append(str(error))
     if all(path is not None for path, _ in rendered):
         print(summary(report) + " Wrote " + ", ".join(f"{p} ({f})" for f, p in targets) + ".")
+    if failed:
+        raise UsageError("; ".join(failed))
 
 
 def codes(values: list[str], option: str) -> tuple[str, ...]:

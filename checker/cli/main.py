@@ -21,7 +21,7 @@ from checker.engine import baseline as baseline_file
 from checker.engine.baseline import Baseline, BaselineError
 from checker.engine.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from checker.engine.run import lint
-from checker.model import Severity, Workspace
+from checker.model import Severity, SuppressionKind, Workspace
 from checker.policy.errors import PolicyError
 from checker.rules.registry import RulePackError
 from checker.sources.read import MAX_FILE_BYTES
@@ -160,7 +160,8 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--output", "-o", action="append", metavar="FILE",
         help="write the report to FILE instead of standard output ('-' is standard output); the n-th --output "
-             "takes the n-th --format. When every report goes to a file, the summary line is printed",
+             "takes the n-th --format; without --format, the suffix decides (.sarif .json .xml (JUnit) .md .html "
+             ".txt). When every report goes to a file, the summary line is printed",
     )  # fmt: skip
     group.add_argument(
         "--baseline", metavar="FILE",
@@ -175,6 +176,9 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a lone surrogate or an odd locale must not end the run
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     args = parser().parse_args(argv)
     try:
         if args.command == "rules":
@@ -201,12 +205,16 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_ERROR if workspace.has_errors else EXIT_OK
     # a wrong policy, baseline or --format/--output pairing stops before any file is loaded
     policy = commands.policy_of(args)
-    targets = commands.targets(args.format, args.output)
+    targets = commands.targets(args.format, args.output, args.write_baseline)
     baseline = Baseline.read(args.baseline) if args.baseline else None
     workspace = load_workspace(args.paths, options)
     report = lint(workspace, policy, fail_on=Severity(args.fail_on))
     if baseline is not None:
         report = baseline.apply(report)
+        if baseline.counts and not any(f.suppressed and f.suppressed.kind is SuppressionKind.BASELINE
+                                       for f in report.findings):  # fmt: skip
+            print(f"pipelint: note: no finding matched the baseline {args.baseline} (all fixed, or it was written "
+                  "for other files or from another folder?)", file=sys.stderr)  # fmt: skip
     if args.write_baseline:
         written = baseline_file.write(report, args.write_baseline)
         print(f"pipelint: wrote {written} finding(s) to the baseline {args.write_baseline}", file=sys.stderr)

@@ -1,8 +1,8 @@
 """Baselines: adopt pipelint on an estate that already has findings, and hear only about new ones.
 
 A baseline lists the findings known when it was written, keyed by rule + file + model path (the JSON pointer
-of the node the finding is about), never by line, so reformatting a template or adding lines above a finding
-does not bring it back. Each key carries a count: a second finding of the same rule at the same node is new.
+of the node the finding is about, with stages and actions by name), never by line, so reformatting a template,
+adding lines above a finding or inserting a stage does not bring it back. Each key carries a count: a second finding of the same rule at the same node is new.
 File paths are kept relative to the baseline's own folder, so the baseline works from any working directory.
 """
 
@@ -19,7 +19,7 @@ from checker.model import Finding, Outcome, Suppression, SuppressionKind
 
 BASELINE_VERSION = 1
 
-Key = tuple[str, str, str]  # rule code, file (relative to the baseline's folder, posix), JSON pointer
+Key = tuple[str, str, str]  # rule code, file (relative to the baseline's folder, posix), `Finding.identity`
 
 
 class BaselineError(Exception):
@@ -38,18 +38,22 @@ class Baseline:
                 data = json.load(stream)
         except FileNotFoundError:
             raise BaselineError(f"baseline {file} does not exist; write one with --write-baseline {file}") from None
-        except (OSError, UnicodeDecodeError, ValueError) as error:
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
             raise BaselineError(f"baseline {file} cannot be read: {error}") from None
-        if not isinstance(data, dict) or data.get("baseline_version") != BASELINE_VERSION:
+        version = data.get("baseline_version") if isinstance(data, dict) else None
+        if type(version) is not int or version != BASELINE_VERSION:  # noqa: E721 - True == 1 must not pass
             raise BaselineError(f"{file} is not a pipelint baseline (version {BASELINE_VERSION}); "
                                 f"write a new one with --write-baseline")  # fmt: skip
+        entries = data.get("findings", [])
+        if not isinstance(entries, list):
+            raise BaselineError(f"{file}: findings must be a list")
         counts: Counter[Key] = Counter()
-        for index, entry in enumerate(data.get("findings") or []):
-            try:
-                key = (str(entry["rule"]), str(entry["file"]), str(entry["path"]))
-                counts[key] += int(entry.get("count", 1))
-            except (KeyError, TypeError, ValueError):
-                raise BaselineError(f"{file}: findings[{index}] needs rule, file, path and a whole count") from None
+        for index, entry in enumerate(entries):
+            key, count = _entry(entry)
+            if key is None:
+                raise BaselineError(f"{file}: findings[{index}] needs rule, file and path (strings) and a count "
+                                    "(a whole number from 1)")  # fmt: skip
+            counts[key] += count
         return cls(file, counts)
 
     def apply(self, report: Report) -> Report:
@@ -78,6 +82,16 @@ class Baseline:
         return replace(report, evaluations=tuple(evaluations), findings=findings)
 
 
+def _entry(entry: object) -> tuple[Key | None, int]:
+    if not isinstance(entry, dict):
+        return None, 0
+    parts = (entry.get("rule"), entry.get("file"), entry.get("path"))
+    count = entry.get("count", 1)
+    if not all(isinstance(p, str) and p for p in parts) or type(count) is not int or count < 1:  # noqa: E721
+        return None, 0
+    return parts, count  # type: ignore[return-value]
+
+
 def write(report: Report, file: str) -> int:
     """Write every finding not suppressed in the files or the policy; returns how many were written."""
     base = _folder(file)
@@ -103,7 +117,7 @@ def write(report: Report, file: str) -> int:
 
 
 def key_of(finding: Finding, base: str) -> Key:
-    return (finding.code, _relative(finding.ref.file, base), finding.ref.pointer())
+    return (finding.code, _relative(finding.ref.file, base), finding.identity)
 
 
 def _folder(file: str) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from checker.analysis.core import Analysis
+from checker.engine.identity import Identities
 from checker.engine.overview import overviews
 from checker.engine.report import Report, RuleInfo
 from checker.engine.suppress import Suppressor
@@ -38,6 +39,7 @@ def lint(
         policy = load_policy(None)
     analysis = Analysis(workspace, policy.environments)
     groups = _groups(workspace.pipelines)
+    names = Identities(workspace)
     infos, evaluations = [], []
     for rule_class in rules if rules is not None else catalog():
         info = _info(rule_class, policy)
@@ -47,7 +49,7 @@ def lint(
                             for group in groups]  # fmt: skip
             continue
         rule, ctx = rule_class(), RuleContext(analysis, info.options)
-        evaluations += [_evaluate(rule, info, group, ctx, workspace) for group in groups]
+        evaluations += [_evaluate(rule, info, group, ctx, workspace, names) for group in groups]
     suppressor = Suppressor(workspace, policy, today or datetime.date.today())
     evaluations = [suppressor.apply(e) for e in evaluations]
     findings = [f for e in evaluations for f in e.findings] + suppressor.expired_exemptions()
@@ -84,7 +86,8 @@ def _evaluation(info: RuleInfo, group: list[Pipeline], outcome: Outcome, reason:
                       reason=reason, findings=findings)  # fmt: skip
 
 
-def _evaluate(rule: Rule, info: RuleInfo, group: list[Pipeline], ctx: RuleContext, workspace: Workspace) -> Evaluation:
+def _evaluate(rule: Rule, info: RuleInfo, group: list[Pipeline], ctx: RuleContext, workspace: Workspace,
+              names: Identities) -> Evaluation:  # fmt: skip
     verdicts: list[tuple[Pipeline, Verdict]] = []
     for pipeline in group:
         try:
@@ -92,11 +95,12 @@ def _evaluate(rule: Rule, info: RuleInfo, group: list[Pipeline], ctx: RuleContex
         except Exception as error:  # noqa: BLE001 - one rule's bug must not hide the other results
             message = f"rule {info.code} ({info.name}) failed on this pipeline: {type(error).__name__}: {error}"
             crash = Finding(code=RULE_FAILED.code, name=RULE_FAILED.name, severity=RULE_FAILED.severity, message=message,
-                            pipeline=pipeline.label, ref=pipeline.source, location=workspace.locate(pipeline.source))  # fmt: skip
+                            pipeline=pipeline.label, ref=pipeline.source, location=workspace.locate(pipeline.source),
+                            named_path=names.of(pipeline.source))  # fmt: skip
             return _evaluation(info, group, Outcome.ERROR, message, (crash,))
     failed = [(p, v) for p, v in verdicts if v.outcome is Outcome.FAILED]
     if failed:
-        return _evaluation(info, group, Outcome.FAILED, "", _findings(info, group, failed, workspace))
+        return _evaluation(info, group, Outcome.FAILED, "", _findings(info, group, failed, workspace, names))
     for outcome in (Outcome.UNKNOWN, Outcome.PASSED, Outcome.NOT_APPLICABLE):
         chosen = [(p, v) for p, v in verdicts if v.outcome is outcome]
         if chosen:
@@ -125,7 +129,7 @@ def _scenario(group: list[Pipeline], pipelines: list[Pipeline]) -> str | None:
 
 
 def _findings(info: RuleInfo, group: list[Pipeline], failed: list[tuple[Pipeline, Verdict]],
-              workspace: Workspace) -> tuple[Finding, ...]:  # fmt: skip
+              workspace: Workspace, names: Identities) -> tuple[Finding, ...]:  # fmt: skip
     merged: dict[tuple, list[tuple[Pipeline, Verdict]]] = {}
     for pipeline, verdict in failed:
         merged.setdefault((verdict.ref, verdict.message), []).append((pipeline, verdict))
@@ -137,7 +141,7 @@ def _findings(info: RuleInfo, group: list[Pipeline], failed: list[tuple[Pipeline
             code=info.code, name=info.name, severity=info.severity, message=message, pipeline=group[0].title,
             ref=at, location=workspace.locate(at), confidence=verdict.confidence,
             related=tuple(replace(r, location=workspace.locate(r.ref)) if r.ref else r for r in _unique(verdict.related)),
-            scenario=_scenario(group, [p for p, _ in items]),
+            scenario=_scenario(group, [p for p, _ in items]), named_path=names.of(at),
         ))  # fmt: skip
     return tuple(findings)
 

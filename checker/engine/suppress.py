@@ -24,7 +24,6 @@ from checker.model import (
     Location,
     Outcome,
     ProblemSeverity,
-    Severity,
     Suppression,
     SuppressionKind,
     Workspace,

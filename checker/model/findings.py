@@ -93,10 +93,16 @@ class Finding:
     related: tuple[Related, ...] = ()
     scenario: str | None = None  # the parameter values under which it fails, when conditions decide it
     suppressed: Suppression | None = None
+    named_path: str | None = None  # `ref`'s path with stages and actions by name (checker.engine.identity)
 
     @property
     def active(self) -> bool:
         return self.suppressed is None
+
+    @property
+    def identity(self) -> str:
+        """What stays the same when lines move or stages are inserted: the model path, stages and actions named."""
+        return self.named_path or self.ref.pointer()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,7 @@ from checker.model import Finding, Outcome, Severity
 from checker.views.jsonable import place, plain, problem_json
 from checker.views.problems import problems_text, quoted
 from checker.views import show
-from checker.views.style import Style
+from checker.views.style import Style, printable
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -30,8 +30,8 @@ def text(report: Report, style: Style, *, show_unknown: bool = True) -> str:
     if unknown and show_unknown:
         lines += ["", style.bold("Unknown: the files do not decide these (pass --param, or scan the missing files):")]
         for evaluation in unknown:
-            lines.append(f"  {evaluation.ref.file}: {evaluation.code} {evaluation.name} in '{evaluation.pipeline}': "
-                         f"{evaluation.reason}")
+            lines.append(printable(f"  {evaluation.ref.file}: {evaluation.code} {evaluation.name} in "
+                                   f"'{evaluation.pipeline}': {evaluation.reason}"))  # fmt: skip
     if not report.workspace.pipelines:
         lines.append(show.summary(report.workspace))
     lines += ["", summary(report)]
@@ -41,10 +41,11 @@ def text(report: Report, style: Style, *, show_unknown: bool = True) -> str:
 def _finding(finding: Finding, style: Style) -> list[str]:
     where = str(finding.location) if finding.location else finding.ref.file
     high = finding.severity >= Severity.HIGH
-    head = f"{where}: {style.severity(finding.severity.value, high)} {style.bold(finding.code)} {finding.message}"
+    head = (printable(f"{where}: ") + f"{style.severity(finding.severity.value, high)} {style.bold(finding.code)} "
+            + printable(finding.message))  # fmt: skip
     notes = [f"[{finding.name}]"]
     if finding.scenario:
-        notes.append(f"when {finding.scenario}")
+        notes.append(printable(f"when {finding.scenario}"))
     if finding.confidence.value != "high":
         notes.append(f"{finding.confidence.value} confidence")
     lines = [f"{head} {' · '.join(notes)}"]
@@ -52,7 +53,7 @@ def _finding(finding: Finding, style: Style) -> list[str]:
         lines += quoted(finding.location.file, finding.location.line, finding.location.column)
     for related in finding.related:
         at = f"{related.location}: " if related.location else ""
-        lines.append(f"    note: {at}{related.message}")
+        lines.append(printable(f"    note: {at}{related.message}"))
     return lines
 
 
@@ -134,6 +135,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "scenario": finding.scenario,
         "location": place(finding.location) or {"file": finding.ref.file},
         "path": finding.ref.pointer(),
+        "identity": finding.identity,
         "related": [{"message": r.message, "location": place(r.location)} for r in finding.related],
         "suppressed": None if suppressed is None else {
             "kind": suppressed.kind.value, "reason": suppressed.reason, "owner": suppressed.owner,

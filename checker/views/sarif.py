@@ -162,7 +162,8 @@ def _finding_result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
         result["relatedLocations"] = related
     if finding.suppressed is not None:
         result["suppressions"] = [_suppression(finding.suppressed)]
-    result["partialFingerprints"] = {FINGERPRINT: _key(finding.code, finding.ref.file, finding.ref.pointer(),
+    # the identity names stages and actions: inserting a stage does not close and reopen an alert
+    result["partialFingerprints"] = {FINGERPRINT: _key(finding.code, finding.ref.file, finding.identity,
                                                       finding.pipeline, finding.scenario or "")}  # fmt: skip
     result["properties"] = {"pipeline": finding.pipeline, "severity": finding.severity.value,
                             "confidence": finding.confidence.value, "path": finding.ref.pointer(),
@@ -213,8 +214,8 @@ def _related(finding: Finding) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def _logical(finding: Finding) -> list[dict[str, Any]]:
-    pointer = finding.ref.pointer()
-    node = {"name": str(finding.ref.path[-1]), "fullyQualifiedName": pointer, "kind": "object"}
+    node = {"name": str(finding.ref.path[-1]) if finding.ref.path else "", "fullyQualifiedName": finding.identity,
+            "kind": "object"}
     return [{"name": finding.pipeline, "kind": "resource"}, *([node] if finding.ref.path else [])]
 
 
@@ -274,7 +275,7 @@ def _key(code: str, file: str, *parts: str) -> str:
     """The hash only: `_add_fingerprints` appends the occurrence, for findings that share every part. The file
     is written with / so that the key is the same on every system."""
     posix = file.replace(os.sep, "/") if os.sep != "/" else file
-    return hashlib.sha256("\x1f".join((code, posix, *parts)).encode("utf-8")).hexdigest()
+    return hashlib.sha256("\x1f".join((code, posix, *parts)).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _add_fingerprints(results: list[dict[str, Any]]) -> None:
