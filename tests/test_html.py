@@ -229,6 +229,44 @@ def test_hostile_names_are_escaped_everywhere(tmp_path: Path) -> None:
     assert external_references(page) == [] and nesting_errors(page) == []
 
 
+CONTROLS = "\x00nul\x1b[31mesc\x07bel\x7fdel\x85c1\u202erlo\u2066lri\u2069"
+HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+SHOWN = "\\x00nul\\x1b[31mesc\\x07bel\\x7fdel\\x85c1\\u202erlo\\u2066lri\\u2069"
+
+
+def test_control_characters_and_bidi_overrides_show_as_escapes(tmp_path: Path) -> None:
+    data = json.loads((SAMPLES / "02-prod-without-approval" / "codepipeline.json").read_text())
+    data["pipeline"]["name"] = f"pipe{CONTROLS}"
+    data["pipeline"]["stages"][-1]["name"] = f"Prod{CONTROLS}"
+    data["pipeline"]["stages"][-1]["actions"][0]["name"] = f"Deploy{CONTROLS}"
+    (tmp_path / "codepipeline.json").write_text(json.dumps(data))
+    report = lint(load_workspace([str(tmp_path)]))
+    assert any(f.code == "PL101" and "\u202e" in f.message for f in report.findings)  # the names reached it
+    page = render(report, "html")
+    assert not HIDDEN.search(page)
+    assert f"pipe{SHOWN}" in page and f"Deploy{SHOWN}" in section(page, "controls")
+    drawings = SVG.findall(page)
+    assert len(drawings) == 1 and f"Prod{SHOWN}" in drawings[0]
+    for drawing in drawings:
+        ET.fromstring(drawing)
+    assert nesting_errors(page) == []
+
+
+def test_a_diagram_of_names_with_control_characters_is_well_formed_xml() -> None:
+    odd = CONTROLS + "\ud800\ufffe"  # a lone surrogate (JSON allows "\ud800") and a non-character
+    prod = (step(f"Ok{odd}", StepKind.APPROVAL, detail=f"notifies {odd}"),
+            step(f"Ship{odd}", StepKind.DEPLOY, 2, tier="prod", detail=odd))
+    stages = (StageView(name=f"Build{odd}", steps=(step(f"Make{odd}", StepKind.BUILD, detail=odd),),
+                        gates=(f"onFailure {odd}",)),
+              StageView(name=f"Prod{odd}", steps=prod))  # fmt: skip
+    text = diagram.svg(overview(*stages, name=f"pipe{odd}"))
+    root = ET.fromstring(text.encode("utf-8"))  # encodes: no lone surrogate left; parses: nothing XML refuses
+    assert not HIDDEN.search(text)
+    titles = [e.text or "" for e in root.iter("{http://www.w3.org/2000/svg}title")]
+    assert any(t.startswith(f"Pipeline pipe{SHOWN}\\ud800\\ufffe") for t in titles)
+    assert any(t.startswith("Make" + SHOWN[:8]) for t in texts(root))  # cut to fit its box, as shown
+
+
 # ---- content ------------------------------------------------------------------------------------------------------
 
 
@@ -261,9 +299,30 @@ def test_the_matrix_summary_and_rules_appendix(samples: Report, page: str) -> No
     summary = section(page, "summary")
     assert summary.count('<td><span class="badge o-failed">✗ failed') == 8
     assert summary.count('<td><span class="badge o-passed">✓ passed') == 4
-    assert "FAIL" in page.split("<nav")[0] and "exit code 1" in page.split("<nav")[0]
+    assert ">FAIL<" in verdict(page) and "8 finding(s) at or above high" in verdict(page)
+    assert "exit code" not in page  # --exit-zero and --write-baseline exit 0 whatever the verdict says
     appendix = section(page, "rules")
     assert all(f'id="rule-{r.code}"' in appendix for r in samples.rules)
+
+
+def verdict(page: str) -> str:
+    return page[page.index('<div class="verdict">') : page.index('<div class="stats">')]
+
+
+def test_checking_nothing_is_not_a_pass(tmp_path: Path) -> None:
+    empty = render(lint(load_workspace([str(tmp_path)])), "html")
+    assert ">NOTHING CHECKED<" in verdict(empty) and "no pipeline was found in the inputs" in verdict(empty)
+    assert "PASS" not in verdict(empty)
+    for ident in ("controls", "matrix"):
+        assert "Nothing checked: no pipeline was found in the inputs." in section(empty, ident)
+    assert '<table class="matrix">' not in empty and 'class="control"' not in empty
+    policy = load_policy(None).with_selection(ignore=("PL",))
+    ignored = render(lint(load_workspace([str(SAMPLES / "02-prod-without-approval")]), policy), "html")
+    assert ">NOTHING CHECKED<" in verdict(ignored) and "every rule is disabled" in verdict(ignored)
+    assert '<table class="matrix">' not in ignored and 'class="control"' not in ignored
+    assert nesting_errors(empty) == nesting_errors(ignored) == []
+    (tmp_path / "broken.json").write_text('{"pipeline": ')
+    assert ">ERROR<" in verdict(render(lint(load_workspace([str(tmp_path)])), "html"))  # still an error
 
 
 def test_suppressions_with_owner_and_expiry_and_load_problems_are_listed(tmp_path: Path) -> None:
@@ -360,6 +419,32 @@ def test_the_pipeline_diagrams_render_in_chromium(browser: str, page: str, tmp_p
     assert shown.console == []
     assert shown.screenshot.stat().st_size > 50_000
     keep(shown.screenshot)
+
+
+# Measures the laid-out page: its width, the right edge of every summary cell, pipeline heading and evaluation
+# cell, and the width of the summary's Result column. A script of the test's own, so the page's policy goes.
+PROBE = ("<script>var edge=function(e){return Math.ceil(e.getBoundingClientRect().right)};"
+         "var edges=[].map.call(document.querySelectorAll('#summary td,.pipeline h3,.facts,.evals td'),edge);"
+         "document.body.setAttribute('data-probe',[document.documentElement.scrollWidth,innerWidth,"
+         "Math.max.apply(null,edges),document.querySelector('#summary th:nth-child(2)').offsetWidth]"
+         ".join(' '))"
+         "</script></body>")  # fmt: skip
+
+
+def test_a_very_long_name_wraps_instead_of_pushing_columns_off_the_page(browser: str, tmp_path: Path) -> None:
+    data = json.loads((SAMPLES / "02-prod-without-approval" / "codepipeline.json").read_text())
+    data["pipeline"]["name"] = "Pipeline" + "N" * 10_000
+    data["pipeline"]["stages"][-1]["name"] = "Prod" + "S" * 10_000
+    (tmp_path / ("f" * 200 + ".json")).write_text(json.dumps(data))
+    page = render(lint(load_workspace([str(tmp_path)])), "html")
+    page = page.replace(f'<meta http-equiv="Content-Security-Policy" content="{html.CSP}">', "")
+    report = tmp_path / "long.html"
+    report.write_text(page.replace("</body>", PROBE, 1), encoding="utf-8")
+    shown = open_in_browser(browser, report, tmp_path / "html-report-long-names.png")
+    keep(shown.screenshot)
+    width, view, rightmost, result = map(int, re.search(r'data-probe="([\d ]+)"', shown.dom).group(1).split())
+    assert width <= view == 1400 and rightmost <= view  # nothing sticks out: no column is pushed off the page
+    assert result >= 60  # the Result column keeps room for its badge
 
 
 def test_the_console_check_catches_errors_and_blocked_fetches(browser: str, tmp_path: Path) -> None:

@@ -1,17 +1,19 @@
 """JUnit XML output: a suite per pipeline and a case per rule × pipeline, counted as the evaluations say,
-with file and line, unknown marked as such, load problems and expired exemptions in their own suite, and text
-XML cannot carry left out."""
+failing only where the exit code does (at or above fail_on), with file and line, unknown marked as such,
+load problems and expired exemptions in their own suite, class names that stay apart, and text XML cannot
+carry left out."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+import shutil
 import xml.etree.ElementTree as ET
 from collections import Counter
 
 import pytest
 
-from checker.model import Outcome, SourceRef
+from checker.model import Outcome, Severity, SourceRef
 from checker.policy.model import Exemption, Policy
 from checker.rules import ALL_RULES
 from checker.views.formats import render
@@ -40,10 +42,13 @@ def counts(element: ET.Element) -> tuple[int, int, int, int]:
     return tests, failures, errors, skipped
 
 
-def expected_counts(evaluations) -> tuple[int, int, int, int]:
+def expected_counts(evaluations, fail_on: Severity = Severity.HIGH) -> tuple[int, int, int, int]:
+    """Failures: failed evaluations with an active finding at or above `fail_on`, as the exit code counts."""
     outcomes = Counter(e.outcome for e in evaluations)
     skipped = sum(outcomes[o] for o in SKIPPED)
-    return len(evaluations), outcomes[Outcome.FAILED], outcomes[Outcome.ERROR], skipped
+    failures = sum(1 for e in evaluations if e.outcome is Outcome.FAILED
+                   and any(f.active and f.severity >= fail_on for f in e.findings))  # fmt: skip
+    return len(evaluations), failures, outcomes[Outcome.ERROR], skipped
 
 
 def case(root: ET.Element, file_end: str, name_start: str) -> ET.Element:
@@ -56,10 +61,11 @@ def test_the_sample_counts_are_the_evaluations_counts(samples_report):
     root = parse(samples_report)
     assert root.tag == "testsuites" and root.get("name") == "pipelint"
     assert counts(root) == expected_counts(samples_report.evaluations)
-    assert counts(root) == (228, 10, 0, 34)  # 12 pipelines × 19 rules; README: 5 rules fail, each in 2 files
+    # 12 pipelines × 19 rules; README: 5 rules fail, each in 2 files, and one of them (PL501) is info only
+    assert counts(root) == (228, 8, 0, 34)
     cases = list(root.iter("testcase"))
     assert len(cases) == 228
-    assert sum(1 for c in cases if c.find("failure") is not None) == 10
+    assert sum(1 for c in cases if c.find("failure") is not None) == 8
     assert sum(1 for c in cases if c.find("skipped") is not None) == 34
 
 
@@ -71,9 +77,34 @@ def test_one_suite_per_pipeline_each_counted_and_named(samples_report):
     for suite in suites:
         file, pipeline = suite.get("name").split(" :: ")
         mine = [e for e in samples_report.evaluations if e.ref.file == file and e.pipeline == pipeline]
-        assert counts(suite) == expected_counts(mine)
+        assert counts(suite) == expected_counts(mine, samples_report.fail_on)
         assert {c.get("name") for c in suite.iter("testcase")} == rules
         assert {c.get("file") for c in suite.iter("testcase")} == {file}
+
+
+def test_a_failure_below_fail_on_passes_and_lists_its_findings(samples_report):
+    root = parse(samples_report)
+    for file in ("cloudformation.yaml", "codepipeline.json"):  # the info-level PL501 of sample 05
+        below = case(root, f"05-v2-rollback-and-conditions/{file}", "PL501 ")
+        assert below.find("failure") is None and below.find("skipped") is None
+        properties = [(p.get("name"), p.get("value")) for p in below.iter("property")]
+        assert properties == [("outcome", "failed"), ("below_fail_on", "high")]
+        out = below.find("system-out").text
+        assert out.startswith("failed below fail_on (high)") and ": info PL501 action 'Deploy'" in out
+        assert "How to fix (PL501 unreviewed-prod-stack-change):" in out
+    (suite,) = [s for s in root.findall("testsuite") if "05-v2-rollback-and-conditions/cloudformation" in
+                s.get("name")]  # fmt: skip
+    assert counts(suite)[1] == 0  # PL501 was the only failed rule there
+
+
+def test_at_or_above_fail_on_the_same_findings_fail(samples_report):
+    report = dataclasses.replace(samples_report, fail_on=Severity.INFO)
+    root = parse(report)
+    assert counts(root) == expected_counts(report.evaluations, Severity.INFO) == (228, 10, 0, 34)
+    failure = case(root, "05-v2-rollback-and-conditions/codepipeline.json", "PL501 ").find("failure")
+    assert failure.get("type") == "info"
+    critical = parse(dataclasses.replace(samples_report, fail_on=Severity.CRITICAL))
+    assert counts(critical)[1] == 0  # no finding is critical
 
 
 def test_a_failure_lists_the_finding_where_it_is_and_how_to_fix_it(samples_report):
@@ -135,16 +166,23 @@ def test_an_exempted_rule_passes_and_says_who_exempted_it():
     assert counts(root)[1] == 0
 
 
-def test_an_expired_exemption_is_a_failing_case_among_the_inputs():
+def test_an_expired_exemption_is_a_case_among_the_inputs_failing_as_fail_on_says():
     exemption = Exemption(rule="PL101", pipeline="webapp-*", reason="approved", owner="team-payments",
                           expires=datetime.date(2025, 12, 31),
                           ref=SourceRef("policy.yaml", ("exemptions", 0)))  # fmt: skip
-    root = parse(lint_in(ROOT, NO_APPROVAL, policy=Policy(exemptions=(exemption,))))
+    report = lint_in(ROOT, NO_APPROVAL, policy=Policy(exemptions=(exemption,)), fail_on=Severity.MEDIUM)
+    root = parse(report)
     (inputs,) = [s for s in root.findall("testsuite") if s.get("name") == "pipelint: inputs"]
     (expired,) = inputs.findall("testcase")
     assert expired.get("name") == "PL002 exemption-expired: webapp-*" and expired.get("file") == "policy.yaml"
     assert expired.find("failure").get("type") == "medium"
     assert counts(inputs) == (1, 1, 0, 0) and counts(root)[1] == 2 + 1  # PL101 in both files, and this
+    # under the default fail_on (high), a medium finding does not fail the run, nor the case
+    inputs = next(s for s in parse(dataclasses.replace(report, fail_on=Severity.HIGH)).findall("testsuite")
+                  if s.get("name") == "pipelint: inputs")  # fmt: skip
+    (expired,) = inputs.findall("testcase")
+    assert counts(inputs) == (1, 0, 0, 0) and "medium PL002" in expired.find("system-out").text
+    assert [p.get("value") for p in expired.iter("property")] == ["failed", "high"]
 
 
 def test_a_malformed_file_is_an_error_case_among_the_inputs(tmp_path):
@@ -181,6 +219,21 @@ def test_a_crashing_rule_is_an_error_case():
     assert counts(root) == expected_counts(report.evaluations) and counts(root)[2] == 2
     error = case(root, "codepipeline.json", "PLX999 ").find("error")
     assert error.get("type") == "PL001" and "KeyError" in error.get("message") and "PL001" in error.text
+
+
+def test_class_names_keep_unicode_letters_and_stay_apart_when_characters_are_dropped(tmp_path):
+    source = SAMPLES / "02-prod-without-approval" / "codepipeline.json"
+    for name in ("ünï©ødé-🚀.json", "ünï©ødé-🛸.json", "plain.json"):
+        shutil.copy(source, tmp_path / name)
+    root = parse(lint_in(tmp_path, "."))
+    by_file = {c.get("file"): c.get("classname") for c in root.iter("testcase")}
+    rocket, ufo = by_file["ünï©ødé-🚀.json"], by_file["ünï©ødé-🛸.json"]
+    plain = by_file["plain.json"]
+    assert rocket != ufo  # both were `n_d_-_json.webapp-no-approval`
+    assert rocket.startswith("ünï_ødé-_json_") and rocket.endswith(".webapp-no-approval")
+    assert plain == "plain_json.webapp-no-approval"  # nothing dropped but the dot: no hash
+    again = parse(lint_in(tmp_path, "."))
+    assert {c.get("file"): c.get("classname") for c in again.iter("testcase")} == by_file  # stable
 
 
 def test_control_characters_are_left_out_and_the_rest_survives(samples_report):

@@ -97,6 +97,21 @@ def mermaid_blocks(md: str) -> list[str]:
 def assert_well_formed(md: str) -> None:
     assert md.count("<details>") == md.count("</details>")
     assert len(re.findall(r"^```", md, re.M)) % 2 == 0
+    lines = md.splitlines()
+    for before, header, divider in zip([""] + lines, lines, lines[1:] + [""]):
+        if header.startswith("|") and not before.startswith("|"):  # GitHub renders no table whose divider
+            assert len(cells(divider)) == len(cells(header)), (header, divider)  # has another cell count
+
+
+def copy_sample_02(folder, **names: str):
+    """Sample 02's get-pipeline output with its pipeline, stage and action names changed."""
+    doc = json.loads((SAMPLES / "02-prod-without-approval" / "codepipeline.json").read_text(encoding="utf-8"))
+    doc["pipeline"]["name"] = names.get("pipeline", doc["pipeline"]["name"])
+    for number, stage in enumerate(doc["pipeline"]["stages"]):
+        stage["name"] = f"{stage['name']}{number}{names.get('stage', '')}"
+        for action in stage["actions"]:
+            action["name"] += names.get("action", "")
+    (folder / names.get("file", "codepipeline.json")).write_text(json.dumps(doc), encoding="utf-8")
 
 
 # --- the samples
@@ -162,6 +177,36 @@ def test_framework_controls_are_marked_as_suggested_with_the_failing_pipelines(f
     assert header == ["Control", "Rules", "✅", "❌", "❔", "➖", "Failing pipelines"]
     (approval,) = [r for r in rows if r[0].startswith("**prod/manual-approval**")]
     assert approval[1:] == ["PL101 PL102 PL103", "10", "2", "", "", "webapp-no-approval ×2"]
+
+
+def test_the_verdict_names_no_exit_code(full):
+    assert "exit code" not in full  # --exit-zero and --write-baseline exit 0 whatever the verdict says
+
+
+def test_checking_nothing_is_not_a_pass(tmp_path):
+    empty = markdown.render(lint(load_workspace([str(tmp_path)], LoadOptions())), limit=None)
+    assert "**⚪ Nothing checked**: no pipeline was found in the inputs." in empty and "Pass" not in empty
+    assert "- **Pipelines**: 0 found, 19 rules enabled" in empty
+    assert "## Control matrix" not in empty and "## Framework controls" not in empty
+    assert_well_formed(empty)
+    policy = load_policy(None).with_selection(ignore=("PL",))
+    ignored = lint_in_root("sample_pipelines/02-prod-without-approval", policy=policy)
+    ignored = markdown.render(ignored, limit=None)
+    assert "**⚪ Nothing checked**: every rule is disabled by the policy, --select or --ignore." in ignored
+    assert "## Control matrix" not in ignored and "## Framework controls" not in ignored
+    assert "Pass" not in ignored and "| Pipeline |" not in ignored
+    assert_well_formed(ignored)
+    (tmp_path / "broken.json").write_text('{"pipeline": ', encoding="utf-8")
+    broken = markdown.render(lint(load_workspace([str(tmp_path)], LoadOptions())), limit=None)
+    assert "**💥 Error**: a file could not be loaded" in broken  # a load error is still an error
+
+
+def test_a_framework_whose_rules_all_are_disabled_still_has_a_valid_table(report):
+    policy = load_policy(None).with_selection(select=("PL101",))  # no Well-Architected control maps PL101
+    md = markdown.render(lint_in_root("sample_pipelines", policy=policy), limit=None)
+    header, *rows = table(md, "AWS Well-Architected Framework")
+    assert header == ["Control", "Rules", "Failing pipelines"] and {len(r) for r in rows} == {3}
+    assert_well_formed(md)
 
 
 def test_no_framework_section_without_frameworks(report):
@@ -256,11 +301,44 @@ def test_a_hostile_name_stays_a_label_in_the_diagram(hostile):
     assert 'subgraph s1["Source x#quot; | #lt;script' in diagram
 
 
+CONTROLS = "\x00nul\x1b[31mesc\x85c1\u202erlo\u2066lri"
+HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def test_control_characters_and_bidi_overrides_show_as_escapes(tmp_path):
+    copy_sample_02(tmp_path, pipeline=f"pipe{CONTROLS}", stage=CONTROLS, action=CONTROLS, file="c\x1bp.json")
+    report = lint(load_workspace([str(tmp_path)], LoadOptions()))
+    assert any("\u202e" in f.message for f in report.findings)  # the names reached the messages
+    md = markdown.render(report, limit=None)
+    assert not HIDDEN.search(md)
+    shown = r"\\x00nul\\x1b\[31mesc\\x85c1\\u202erlo\\u2066lri"  # Markdown text: each backslash escaped
+    assert table(md, "## Control matrix")[1][0].startswith(f"pipe{shown}<br>")
+    assert f"### pipe{shown}" in md and r"\\u202erlo" in section(md, "## Findings")
+    assert r"c\x1bp.json` ·" in md  # a file name in a code span: as it is
+    assert "\\x00nul\\x1b[31mesc\\x85c1\\u202erlo\\u2066lri" in "".join(mermaid_blocks(md))
+    assert_well_formed(md)
+
+
+def test_one_very_long_name_leaves_room_for_the_diagrams_and_frameworks(tmp_path):
+    copy_sample_02(tmp_path, pipeline="P" * 10_000, stage="S" * 10_000, action="A" * 10_000,
+                   file="F" * 200 + ".json")  # fmt: skip
+    md = markdown.render(lint(load_workspace([str(tmp_path)], LoadOptions())))
+    assert "✂️" not in md  # nothing left out: the names were shortened instead
+    assert len(mermaid_blocks(md)) == 1 and "## Framework controls" in md and "**Evidence**" in md
+    assert "P" * 101 not in md and "S" * 101 not in md and "A" * 101 not in md and "F" * 101 not in md
+    name = table(md, "## Control matrix")[1][0].split("<br>")[0]
+    assert name == "P" * 99 + "…"
+    assert f"### {name}" in md and f"<b>{name}</b>" in md
+    assert re.search(r"`[^`\n]{33}…" + "F" * 61 + r"\.json`", md)  # a file name keeps its end
+    assert_well_formed(md)
+
+
 def test_label_escapes_everything_mermaid_or_the_browser_would_read():
     escaped = "a #quot;b#quot; #35;c #lt;d#gt; #96;e#96; f #amp; g#59; h#58; 50#37;"
     assert label('a "b" #c <d> `e`\nf & g; h: 50%') == escaped
     assert label("") == label(" \n ") == "(no name)"  # Mermaid refuses an empty label
     assert label("x" * 100, 10) == "x" * 9 + "…"
+    assert label("a\x00b\u202ec\x1b") == "a\\x00b\\u202ec\\x1b"  # control characters show as escapes
 
 
 # --- diagram structure

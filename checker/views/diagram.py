@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from html import escape
 
 from checker.engine.overview import PipelineOverview, StageView, Step, StepKind
+from checker.views.visible import visible
 
 BOX_W, BOX_H = 178, 70  # one action
 PAR_GAP = 10  # between actions that run in parallel
@@ -323,19 +324,25 @@ def _summary(overview: PipelineOverview) -> str:
 
 def _text(x: float, y: float, text: str, width: float, size: float, cls: str, *, bold: bool = False,
           fill: str | None = None) -> str:  # fmt: skip
-    shown = _fit(text, width, size, bold=bold)
+    shown = _fit(visible(text), width, size, bold=bold)  # measured as shown: an escape takes room
     attrs = f' class="{cls}"' if cls else ""
     attrs += f' fill="{fill}"' if fill else ""
     return f'<text x="{_n(x)}" y="{_n(y)}"{attrs}>{_esc(shown)}</text>'
 
 
 def _fit(text: str, width: float, size: float, *, bold: bool = False) -> str:
-    """The text, cut with an ellipsis where it would overflow `width` (the full text is in a tooltip)."""
+    """The text, cut with an ellipsis where it would overflow `width` (the full text is in a tooltip).
+
+    One pass, adding up advance widths: a name of 10,000 characters must not cost 10,000 measurements of it.
+    """
     if _width(text, size, bold=bold) <= width:
         return text
-    while text and _width(text + "…", size, bold=bold) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    ellipsis, em, end = _em("…", bold), 0.0, 0
+    for end, char in enumerate(text):
+        em += _em(char, bold)
+        if (em + ellipsis) * size * (1.08 if bold else 1.0) > width:
+            break
+    return text[:end].rstrip() + "…"
 
 
 # Approximate advance widths (in em) of Helvetica/Arial: no font metrics at hand, and a box must not overflow.
@@ -345,17 +352,18 @@ _NARROW, _WIDE = set("iljtfrI.,:;'|!() []"), set("mwMW@%")
 def _width(text: str, size: float, *, bold: bool = False) -> float:
     em = 0.0
     for char in text:
-        if char in _NARROW:
-            em += 0.3
-        elif char in _WIDE:
-            em += 0.86
-        elif char.isupper() or (char.isdigit() and bold):
-            em += 0.68
-        elif char.isdigit():
-            em += 0.56
-        else:
-            em += 0.54
+        em += _em(char, bold)
     return em * size * (1.08 if bold else 1.0)
+
+
+def _em(char: str, bold: bool) -> float:
+    if char in _NARROW:
+        return 0.3
+    if char in _WIDE:
+        return 0.86
+    if char.isupper() or (char.isdigit() and bold):
+        return 0.68
+    return 0.56 if char.isdigit() else 0.54
 
 
 def _n(value: float) -> str:
@@ -364,4 +372,5 @@ def _n(value: float) -> str:
 
 
 def _esc(text: str) -> str:
-    return escape(text, quote=True)
+    """Text and attribute values alike; `visible` keeps what XML cannot carry (a NUL, say) out of the SVG."""
+    return escape(visible(text), quote=True)

@@ -4,6 +4,9 @@ It says what the Markdown report says and adds what an auditor asks for: the evi
 findings by framework control, every pipeline drawn, suppressions with their owners, and the rules that ran.
 A Content-Security-Policy forbids every fetch, so a reference that slipped in fails loudly instead of calling
 out. No timestamps: the same Report gives the same bytes.
+
+The verdict is pass, fail at or above `fail_on`, or error, and "nothing checked" when no pipeline was found or
+every rule is disabled. It names no exit code: --exit-zero and --write-baseline exit 0 whatever it says.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import hashlib
 from collections import Counter
 
 from checker import __version__
-from checker.engine.report import EXIT_ERROR, EXIT_OK, Report
+from checker.engine.report import EXIT_ERROR, EXIT_FINDINGS, Report
 from checker.model import Outcome, ProblemSeverity, Severity
 from checker.engine.overview import PipelineOverview
 from checker.views.diagram import natural_width, svg
@@ -21,7 +24,7 @@ from checker.views.html_parts import (
     anchor, badge, esc, evaluation_detail, frameworks_section, matrix_section, outcome_counts, outcome_css,
     pipeline_link, problems_section, rule_link, rules_section, severity, suppressed_section,
 )  # fmt: skip
-from checker.views.matrix import Row, rows
+from checker.views.matrix import Row, rows, unchecked
 
 # The page works without it; it opens every <details> before printing, so paper shows all the evidence.
 SCRIPT = ('addEventListener("beforeprint",function(){'
@@ -40,11 +43,15 @@ background:var(--soft);padding:0 4px;border-radius:4px;overflow-wrap:anywhere}
 h1{font-size:26px;margin:0 0 4px} h2{font-size:20px;margin:40px 0 12px;padding-bottom:6px;
 border-bottom:2px solid var(--line)} h3{font-size:16px;margin:24px 0 8px}
 p{margin:4px 0} small,.muted{color:var(--muted)} .muted{margin:4px 0 10px}
+/* a name of thousands of characters without a space wraps instead of pushing the page's columns off it;
+column headings keep whole words, so no column gets narrower than its heading */
+h1,h2,h3,th,td,.facts,.finding,summary{overflow-wrap:anywhere} thead th{overflow-wrap:normal}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .verdict{display:flex;gap:24px;align-items:center;margin:18px 0;padding:16px 20px;border-radius:10px;
 border:1px solid var(--line);background:var(--soft)}
 .verdict .big{font-size:22px;font-weight:700;padding:6px 16px;border-radius:8px;color:#fff;white-space:nowrap}
 .v-pass{background:#1a7f37} .v-fail{background:#b42318} .v-error{background:#6e2f00}
+.v-none{background:#57606a}
 .stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin:12px 0 0}
 .stat{border:1px solid var(--line);border-radius:8px;padding:10px 14px}
 .stat b{display:block;font-size:22px} .stat span{color:var(--muted);font-size:12.5px}
@@ -103,10 +110,12 @@ SECTIONS = (("summary", "Summary"), ("controls", "Findings by framework control"
 
 def render(report: Report) -> str:
     table = rows(report)
+    nothing = unchecked(report)
+    empty = f'<p class="muted">Nothing checked: {esc(nothing)}.</p>' if nothing else ""  # not empty tables
     body = [_header(report, table), _nav(),
             _section("summary", _summary(report, table)),
-            _section("controls", _controls_intro() + frameworks_section(report, table)),
-            _section("matrix", matrix_section(report, table)),
+            _section("controls", empty or _controls_intro() + frameworks_section(report, table)),
+            _section("matrix", empty or matrix_section(report, table)),
             _section("pipelines", _pipelines(report, table)),
             _section("suppressed", suppressed_section(report)),
             _section("problems", problems_section(report)),
@@ -131,27 +140,36 @@ def _nav() -> str:
     return f'<nav aria-label="Contents"><ol>{items}</ol></nav>'
 
 
+def _verdict(report: Report) -> tuple[str, str, str]:
+    """The verdict's class, its word and why."""
+    if report.exit_code == EXIT_ERROR:
+        return "error", "ERROR", "an input could not be loaded or a rule failed"
+    if report.exit_code == EXIT_FINDINGS:
+        blocking = sum(1 for f in report.active if f.severity >= report.fail_on)
+        return "fail", "FAIL", f"{blocking} finding(s) at or above {report.fail_on.value}"
+    nothing = unchecked(report)
+    if nothing:
+        return "none", "NOTHING CHECKED", nothing
+    return "pass", "PASS", f"no active finding at or above {report.fail_on.value}"
+
+
 def _header(report: Report, table: list[Row]) -> str:
-    code = report.exit_code
-    verdict = {EXIT_OK: ("pass", "PASS"), EXIT_ERROR: ("error", "ERROR")}.get(code, ("fail", "FAIL"))
+    kind, word, why = _verdict(report)
     active = report.active
-    blocking = sum(1 for f in active if f.severity >= report.fail_on)
-    why = {EXIT_OK: f"no active finding at or above {report.fail_on.value}",
-           EXIT_ERROR: "an input could not be loaded or a rule failed"}.get(
-        code, f"{blocking} finding(s) at or above {report.fail_on.value}")  # fmt: skip
     by_severity = Counter(f.severity for f in active)
     severities = ", ".join(f"{by_severity[s]} {s.value}" for s in reversed(Severity) if by_severity[s]) or "none"
     errors = sum(1 for p in report.problems if p.severity is ProblemSeverity.ERROR)
-    stats = [(len(table), "pipelines checked"), (sum(1 for r in report.rules if r.enabled), "rules ran"),
+    checked = "pipelines found" if kind == "none" else "pipelines checked"
+    stats = [(len(table), checked), (sum(1 for r in report.rules if r.enabled), "rules enabled"),
              (len(active), f"findings ({severities})"), (len(report.suppressed), "suppressed or exempted"),
              (len(report.problems), f"load problems ({errors} error{'' if errors == 1 else 's'})")]  # fmt: skip
     cards = "".join(f'<div class="stat"><b>{n}</b><span>{esc(label)}</span></div>' for n, label in stats)
     return (
         f"<header><h1>Deployment pipeline compliance report</h1><p class=\"muted\">pipelint {esc(__version__)} · "
         f"policy <b>{esc(report.policy_name)}</b> · fails on <b>{esc(report.fail_on.value)}</b> and above</p>"
-        f'<div class="verdict"><span class="big v-{verdict[0]}">{verdict[1]}</span><div><b>{esc(why)}</b> '
-        f"(exit code {code})<br>Evaluations (rule × pipeline): "
-        f"{outcome_counts(e.outcome for e in report.evaluations)}</div></div>"
+        f'<div class="verdict"><span class="big v-{kind}">{word}</span><div><b>{esc(why)}</b>'
+        "<br>Evaluations (rule × pipeline): "
+        f"{outcome_counts(e.outcome for e in report.evaluations) or 'none'}</div></div>"
         f'<div class="stats">{cards}</div></header>'
     )
 

@@ -13,6 +13,7 @@ from html import escape
 from checker.engine.report import Report, RuleInfo
 from checker.model import Evaluation, Finding, Location, Outcome, Severity, SourceRef
 from checker.views.matrix import LABEL, WORST_FIRST, ControlRow, Row, columns, controls
+from checker.views.visible import visible
 
 # plain glyphs rather than emoji: they print, and they exist in every font
 GLYPH = {Outcome.PASSED: "✓", Outcome.FAILED: "✗", Outcome.UNKNOWN: "?", Outcome.NOT_APPLICABLE: "–",
@@ -37,7 +38,8 @@ def outcome_css() -> str:
 
 
 def esc(value: object) -> str:
-    return escape(str(value), quote=True)
+    """Text and attribute values alike; control characters and bidi overrides show as their escapes."""
+    return escape(visible(str(value)), quote=True)
 
 
 def badge(outcome: Outcome | None) -> str:

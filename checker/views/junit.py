@@ -5,11 +5,22 @@ Outcomes map onto what every JUnit consumer understands: failed → <failure>, a
 and an "unknown:" message, so that nobody takes it for "does not apply". Exempted and passed are passing
 cases that say why in <system-out>. Inputs that could not be loaded (PL000) and expired exemptions
 (PL002) get their own suite, "pipelint: inputs".
+
+A case fails as the exit code does: only for an active finding at or above `report.fail_on` (--fail-on). A
+rule that failed with findings below it (an info-level PL501 under the default `high`, say) is a passing case
+with the properties `outcome=failed` and `below_fail_on=<fail_on>` and its findings in <system-out>, so that
+the dashboard is not red while pipelint exits 0. The same holds for an expired exemption (PL002).
+
+Class names are dotted like Java's: folder, file and pipeline, each part kept as it is (Unicode letters and
+digits too) but for `.`, which becomes `_`. A part that loses any other character gets a short hash of its
+full text, so that `a🚀.json` and `a🛸.json` stay two classes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
@@ -68,8 +79,11 @@ def _case(report: Report, evaluation: Evaluation) -> ET.Element:
     outcome = evaluation.outcome
     if outcome in (Outcome.UNKNOWN, Outcome.EXEMPTED):
         case.append(_properties(outcome=outcome.value))
-    if outcome is Outcome.FAILED:
-        case.append(_failure(evaluation, report.rule(evaluation.code)))
+    if outcome is Outcome.FAILED and _below_fail_on(report, evaluation.findings):
+        case.extend(_passed_below(report, _failed(evaluation, report.rule(evaluation.code))[1]))
+    elif outcome is Outcome.FAILED:
+        message, text, worst = _failed(evaluation, report.rule(evaluation.code))
+        case.append(_element("failure", text, message=message, type=worst.value))
     elif outcome is Outcome.ERROR:
         code = evaluation.findings[0].code if evaluation.findings else "error"
         text = _findings_text(evaluation.findings)
@@ -86,10 +100,19 @@ def _case(report: Report, evaluation: Evaluation) -> ET.Element:
 
 
 def _classname(file: str, pipeline: str) -> str:
-    """Dotted like a Java class, so dashboards group by folder, file and pipeline; dots inside names would
-    split them, so every part keeps only letters, digits, '-' and '_'."""
+    """Dotted like a Java class, so dashboards group by folder, file and pipeline."""
     parts = [p for p in re.split(r"[/\\]", file) if p not in ("", ".", "..")] + [pipeline]
-    return ".".join(re.sub(r"[^A-Za-z0-9_-]+", "_", part).strip("_") or "_" for part in parts)
+    return ".".join(_class_part(part) for part in parts)
+
+
+def _class_part(part: str) -> str:
+    """Letters and digits of any script, '-' and '_'; '.' would split the part, so it becomes '_'. When more
+    is lost (an emoji, a space, a leading '_'), a hash of the whole part keeps two parts that differ apart."""
+    composed = unicodedata.normalize("NFC", part)  # a decomposed 'ü' is one letter, not 'u' and a lost accent
+    kept = re.sub(r"[^\w-]+", "_", composed).strip("_") or "_"
+    if kept == composed.replace(".", "_"):
+        return kept
+    return f"{kept}_{hashlib.sha256(composed.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
 
 def _line(report: Report, evaluation: Evaluation) -> int | None:
@@ -107,7 +130,21 @@ def _properties(**values: str) -> ET.Element:
     return properties
 
 
-def _failure(evaluation: Evaluation, rule: RuleInfo | None) -> ET.Element:
+def _below_fail_on(report: Report, findings: Iterable[Finding]) -> bool:
+    """Whether the run passes despite these findings: some are active, none at or above `fail_on`."""
+    active = _active(findings)
+    return bool(active) and not any(f.severity >= report.fail_on for f in active)
+
+
+def _passed_below(report: Report, text: str) -> list[ET.Element]:
+    """What a passing case with findings below `fail_on` holds: properties that say so, and the findings."""
+    fail_on = report.fail_on.value
+    said = f"failed below fail_on ({fail_on}), so the run does not fail on it:\n{text}"
+    return [_properties(outcome=Outcome.FAILED.value, below_fail_on=fail_on), _element("system-out", said)]
+
+
+def _failed(evaluation: Evaluation, rule: RuleInfo | None) -> tuple[str, str, Severity]:
+    """A failed evaluation's message, its findings and how to fix them, and its worst severity."""
     active = _active(evaluation.findings) or list(evaluation.findings)
     worst = max((f.severity for f in active), default=rule.severity if rule else Severity.HIGH)
     message = active[0].message
@@ -119,7 +156,7 @@ def _failure(evaluation: Evaluation, rule: RuleInfo | None) -> ET.Element:
         text += f"\n({suppressed} more finding(s) of this rule are suppressed)"
     if rule is not None and rule.remediation:
         text += f"\n\nHow to fix ({rule.code} {rule.name}):\n{rule.remediation}\nMore: {rule.help_uri}"
-    return _element("failure", text, message=message, type=worst.value)
+    return message, text, worst
 
 
 def _active(findings: Iterable[Finding]) -> list[Finding]:
@@ -173,7 +210,7 @@ def _inputs_suite(report: Report) -> ET.Element | None:
         return None
     suite = _element("testsuite", name=INPUTS)
     suite.extend(_problem_case(file, problems) for file, problems in by_file.items())
-    suite.extend(_expired_case(finding) for finding in expired)
+    suite.extend(_expired_case(report, finding) for finding in expired)
     _set_counts(suite, list(suite))
     return suite
 
@@ -192,10 +229,13 @@ def _problem_case(file: str, problems: list[LoadProblem]) -> ET.Element:
     return case
 
 
-def _expired_case(finding: Finding) -> ET.Element:
+def _expired_case(report: Report, finding: Finding) -> ET.Element:
     line = finding.location.line if finding.location is not None else None
     case = _element("testcase", classname="pipelint.inputs", name=f"{finding.code} {finding.name}: "
                     f"{finding.pipeline}", file=finding.ref.file, line=line)  # fmt: skip
-    case.append(_element("failure", _findings_text([finding]), message=finding.message,
-                         type=finding.severity.value))  # fmt: skip
+    if _below_fail_on(report, [finding]):
+        case.extend(_passed_below(report, _findings_text([finding])))
+    else:
+        case.append(_element("failure", _findings_text([finding]), message=finding.message,
+                             type=finding.severity.value))  # fmt: skip
     return case

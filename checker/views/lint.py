@@ -15,7 +15,8 @@ from checker.model import Finding, Outcome, Severity
 from checker.views.jsonable import place, plain, problem_json
 from checker.views.problems import problems_text, quoted
 from checker.views import show
-from checker.views.style import Style, printable
+from checker.views.style import Style
+from checker.views.visible import one_line
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -30,7 +31,7 @@ def text(report: Report, style: Style, *, show_unknown: bool = True) -> str:
     if unknown and show_unknown:
         lines += ["", style.bold("Unknown: the files do not decide these (pass --param, or scan the missing files):")]
         for evaluation in unknown:
-            lines.append(printable(f"  {evaluation.ref.file}: {evaluation.code} {evaluation.name} in "
+            lines.append(one_line(f"  {evaluation.ref.file}: {evaluation.code} {evaluation.name} in "
                                    f"'{evaluation.pipeline}': {evaluation.reason}"))  # fmt: skip
     if not report.workspace.pipelines:
         lines.append(show.summary(report.workspace))
@@ -41,11 +42,11 @@ def text(report: Report, style: Style, *, show_unknown: bool = True) -> str:
 def _finding(finding: Finding, style: Style) -> list[str]:
     where = str(finding.location) if finding.location else finding.ref.file
     high = finding.severity >= Severity.HIGH
-    head = (printable(f"{where}: ") + f"{style.severity(finding.severity.value, high)} {style.bold(finding.code)} "
-            + printable(finding.message))  # fmt: skip
+    head = (one_line(f"{where}: ") + f"{style.severity(finding.severity.value, high)} {style.bold(finding.code)} "
+            + one_line(finding.message))  # fmt: skip
     notes = [f"[{finding.name}]"]
     if finding.scenario:
-        notes.append(printable(f"when {finding.scenario}"))
+        notes.append(one_line(f"when {finding.scenario}"))
     if finding.confidence.value != "high":
         notes.append(f"{finding.confidence.value} confidence")
     lines = [f"{head} {' · '.join(notes)}"]
@@ -53,7 +54,7 @@ def _finding(finding: Finding, style: Style) -> list[str]:
         lines += quoted(finding.location.file, finding.location.line, finding.location.column)
     for related in finding.related:
         at = f"{related.location}: " if related.location else ""
-        lines.append(printable(f"    note: {at}{related.message}"))
+        lines.append(one_line(f"    note: {at}{related.message}"))
     return lines
 
 

@@ -3,27 +3,28 @@
 Summary, control matrix (pipelines × rules), findings with their remediation, unknowns, suppressions, load
 problems, framework controls, and per pipeline a Mermaid diagram and the evidence of what passed, collapsed.
 
-Text from the scanned files goes through `text()` (Markdown) or `html()` (inside `<summary>`, where GitHub reads
-HTML, not Markdown), flattened to one line, so a pipeline called `a|b` or `<script>` stays a name and cannot
-end a table row. GitHub refuses a comment over 65,536 characters: a longer report leaves out the evidence, then
+Text from the scanned files goes through `checker.views.markdown_text`: escaped, on one line, and names
+shortened. GitHub refuses a comment over 65,536 characters: a longer report leaves out the evidence, then
 the diagrams, then whole sections at its end, and says so at the top. The output holds no time and no path
 that the Report does not hold, so the same run renders the same text.
+
+The verdict is pass, fail at or above `fail_on`, or error, and "nothing checked" when no pipeline was found or
+every rule is disabled: a run that judged nothing has not passed. It names no exit code, which --exit-zero and
+--write-baseline change.
 """
 
 from __future__ import annotations
 
-import html as _html
-import re
 from collections import Counter
 from collections.abc import Iterable
 from enum import IntEnum
-from urllib.parse import quote
 
 from checker.engine.overview import PipelineOverview
 from checker.engine.report import EXIT_ERROR, EXIT_FINDINGS, Report, RuleInfo
 from checker.model import Evaluation, Finding, LoadProblem, Location, Outcome, ProblemSeverity, Severity
 from checker.policy.model import Framework
 from checker.views import matrix
+from checker.views.markdown_text import code, details, html, link, prose, short, short_path, text
 from checker.views.matrix import LABEL, SYMBOL, ControlRow, Row
 from checker.views.mermaid import flowchart
 
@@ -61,10 +62,11 @@ Block = tuple[str, str]  # the section it belongs to, and Markdown that stands a
 
 def _blocks(report: Report, detail: Detail) -> list[Block]:
     rows = matrix.rows(report)
+    controls = [] if matrix.unchecked(report) else matrix.controls(report, rows)  # no table of empty cells
     sections = [("Summary", [_summary(report, rows)]), ("Control matrix", [_matrix(report, rows)]),
                 ("Findings", _findings(report, rows)), ("Unknown", _unknown(rows)),
                 ("Suppressed", _suppressed(report)), ("Load problems", _problems(report.problems)),
-                ("Framework controls", _frameworks(matrix.controls(report, rows), rows))]  # fmt: skip
+                ("Framework controls", _frameworks(controls, rows))]  # fmt: skip
     if detail > Detail.OUTLINE:
         sections.append(("Pipelines", _pipelines(report, rows, detail)))
     return [(name, block) for name, blocks in sections for block in blocks if block]
@@ -102,49 +104,6 @@ def _cut(blocks: list[Block], limit: int) -> str:
     return _join(_noted(kept, _note(Detail.OUTLINE, names, limit)))
 
 
-# --- escaping: every piece of text from the scanned files or a policy pack goes through one of these
-
-
-_MARKDOWN_ACTIVE = set("\\`*_[]<>|#~!&$")  # $ starts math on GitHub
-
-
-def flat(value: object) -> str:
-    """One line: newlines, tabs and control characters become single spaces."""
-    return " ".join("".join(c if c.isprintable() else " " for c in str(value)).split())
-
-
-def text(value: object) -> str:
-    """Literal text in Markdown, in a paragraph or a table cell alike."""
-    return "".join("\\" + c if c in _MARKDOWN_ACTIVE else c for c in flat(value))
-
-
-def html(value: object) -> str:
-    """Literal text in raw HTML (a <summary>)."""
-    return _html.escape(flat(value))
-
-
-def code(value: object) -> str:
-    """A code span, fenced by more backticks than it holds. Not for tables: there `|` would still split the cell."""
-    content = flat(value)
-    fence = "`" * (max((len(run) for run in re.findall("`+", content)), default=0) + 1)
-    padded = f" {content} " if content.startswith("`") or content.endswith("`") else content
-    return f"{fence}{padded}{fence}"
-
-
-def link(label: str, url: str, title: str = "") -> str:
-    """`label` is Markdown already; a URL that is not http(s) is not linked (javascript: and such)."""
-    if not re.match(r"https?://", url):
-        return label
-    target = quote(url, safe=":/?#[]@!$&'*+,;=%~")
-    hint = ' "' + text(title).replace('"', '\\"') + '"' if title else ""
-    return f"[{label}]({target}{hint})"
-
-
-def _details(summary: str, body: str) -> str:
-    """A collapsed section; `summary` is HTML already. The blank lines make GitHub read the body as Markdown."""
-    return f"<details><summary>{summary}</summary>\n\n{body.strip()}\n\n</details>"
-
-
 # --- sections
 
 
@@ -155,9 +114,12 @@ def _summary(report: Report, rows: list[Row]) -> str:
                             if by_severity[s])  # fmt: skip
     outcomes = matrix.counts(report)
     evaluations = " · ".join(f"{SYMBOL[o]} {outcomes[o]} {LABEL[o]}" for o in SHOWN if outcomes[o])
+    rules = len(matrix.columns(report))
+    pipelines = f"{len(rows)} found, {rules} rules enabled" if matrix.unchecked(report) else \
+        f"{len(rows)} checked against {rules} rules"  # fmt: skip
     lines = ["# pipelint report", "", _verdict(report), "",
-             f"- **Policy**: {text(report.policy_name)}, failing on {report.fail_on.value} and above",
-             f"- **Pipelines**: {len(rows)} checked against {len(matrix.columns(report))} rules",
+             f"- **Policy**: {text(short(report.policy_name))}, failing on {report.fail_on.value} and above",
+             f"- **Pipelines**: {pipelines}",
              f"- **Findings**: {len(active)}" + (f" ({severities})" if severities else ""),
              f"- **Suppressed**: {len(report.suppressed)}",
              f"- **Evaluations**: {evaluations or 'none'}"]  # fmt: skip
@@ -175,17 +137,20 @@ def _verdict(report: Report) -> str:
     if report.exit_code == EXIT_FINDINGS:
         count = sum(f.severity >= report.fail_on for f in report.active)
         return f"**❌ Fail**: {count} finding(s) at or above **{report.fail_on.value}**."
+    nothing = matrix.unchecked(report)
+    if nothing:
+        return f"**⚪ Nothing checked**: {nothing}."
     return f"**✅ Pass**: no finding at or above **{report.fail_on.value}**."
 
 
 def _matrix(report: Report, rows: list[Row]) -> str:
     columns = matrix.columns(report)
-    if not rows:
-        return "## Control matrix\n\nNo pipeline was found in the scanned files."
+    if matrix.unchecked(report):  # the verdict says why; a table without rows or columns says nothing
+        return ""
     legend = " · ".join(f"{SYMBOL[o]} {LABEL[o]}" for o in SHOWN) + " · blank: not evaluated"
     header = "| Pipeline | " + " | ".join(link(r.code, r.help_uri, r.name) for r in columns) + " |"
     rule = "|:--|" + ":-:|" * len(columns)
-    body = [f"| {text(row.pipeline)}<br><sub>{text(row.file)}</sub> | "
+    body = [f"| {text(short(row.pipeline))}<br><sub>{text(short_path(row.file))}</sub> | "
             + " | ".join(_cell(row.cells.get(r.code)) for r in columns) + " |" for row in rows]  # fmt: skip
     return "\n".join(["## Control matrix", "", legend, "", header, rule, *body])
 
@@ -202,7 +167,7 @@ def _findings(report: Report, rows: list[Row]) -> list[str]:
     # the most severe first, so that a report shortened to fit keeps them
     found.sort(key=lambda pair: -max((f.severity.rank for f in pair[1]), default=-1))
     blocks = ["## Findings\n\nPipelines with the most severe findings first."]
-    blocks += [_pipeline_findings(report, f"### {text(row.pipeline)}", row.file, findings)
+    blocks += [_pipeline_findings(report, f"### {text(short(row.pipeline))}", row.file, findings)
                for row, findings in found if findings]  # fmt: skip
     placed = {f for row in rows for f in row.findings}
     others = [f for f in report.active if f not in placed]  # expired exemptions (PL002): about the policy
@@ -214,7 +179,7 @@ def _findings(report: Report, rows: list[Row]) -> list[str]:
 def _pipeline_findings(report: Report, heading: str, file: str | None, findings: list[Finding]) -> str:
     parts = [heading]
     if file is not None:
-        parts.append(f"File {code(file)} · {len(findings)} finding(s)")
+        parts.append(f"File {code(short_path(file))} · {len(findings)} finding(s)")
     by_rule: dict[str, list[Finding]] = {}
     for finding in sorted(findings, key=lambda f: -f.severity.rank):  # stable: rule order within a severity
         by_rule.setdefault(finding.code, []).append(finding)
@@ -231,10 +196,10 @@ def _finding(rule: RuleInfo | None, finding: Finding, home: str | None) -> str:
     head = f"- {severity} · {name} {text(finding.name)} · {where}"
     if finding.confidence.value != "high":
         head += f" · {finding.confidence.value} confidence"
-    lines = [head, f"  {text(finding.message)}"]
+    lines = [head, f"  {prose(finding.message)}"]
     if finding.scenario:
-        lines.append(f"  *when* {text(finding.scenario)}")
-    lines += [f"  ↳ {_where(r.location, None, home) + ' ' if r.location else ''}{text(r.message)}"
+        lines.append(f"  *when* {prose(finding.scenario)}")
+    lines += [f"  ↳ {_where(r.location, None, home) + ' ' if r.location else ''}{prose(r.message)}"
               for r in finding.related]  # fmt: skip
     return "<br>\n".join(lines)
 
@@ -244,14 +209,14 @@ def _where(location: Location | None, file: str | None, home: str | None) -> str
     place = str(location) if location else file or ""
     if home and place.startswith(home + ":"):
         place = home.rsplit("/", 1)[-1] + place[len(home):]
-    return code(place)
+    return code(short_path(place))
 
 
 def _remedy(rule: RuleInfo | None) -> str:
     if rule is None or not rule.remediation.strip():
         return ""
     docs = link("Rule documentation", rule.help_uri)
-    return _details(f"How to fix {html(rule.code)} {html(rule.name)}", f"{rule.remediation.strip()}\n\n{docs}")
+    return details(f"How to fix {html(rule.code)} {html(rule.name)}", f"{rule.remediation.strip()}\n\n{docs}")
 
 
 def _unknown(rows: list[Row]) -> list[str]:
@@ -259,8 +224,8 @@ def _unknown(rows: list[Row]) -> list[str]:
     for row in rows:
         open_ = [e for e in row.cells.values() if e.outcome is Outcome.UNKNOWN]
         if open_:
-            items = "\n".join(f"- {codes}: {text(reason)}" for reason, codes in _by_reason(open_).items())
-            blocks.append(f"**{text(row.pipeline)}** · {code(row.file)}\n\n{items}")
+            items = "\n".join(f"- {codes}: {prose(reason)}" for reason, codes in _by_reason(open_).items())
+            blocks.append(f"**{text(short(row.pipeline))}** · {code(short_path(row.file))}\n\n{items}")
     if not blocks:
         return []
     intro = ("## Unknown\n\nThe files leave these open, so the rule could not decide. Pass the missing values "
@@ -290,12 +255,13 @@ def _suppressed(report: Report) -> list[str]:
     for finding in report.suppressed:
         how = finding.suppressed
         assert how is not None  # report.suppressed holds only suppressed findings
-        by = f" by {text(how.owner)}" if how.owner else ""
-        until = f" until {text(how.expires)}" if how.expires else ""
-        at = f" ({code(how.location)})" if how.location else ""
-        items.append(f"- 🛡️ **{finding.code}** {text(finding.name)} · {code(finding.location or finding.ref.file)} · "
-                     f"{text(finding.pipeline)}: {text(finding.message)}<br>\n"
-                     f"  {how.kind.value}{by}{until}{at}: {text(how.reason)}")  # fmt: skip
+        by = f" by {text(short(how.owner))}" if how.owner else ""
+        until = f" until {text(short(how.expires))}" if how.expires else ""
+        at = f" ({code(short_path(how.location))})" if how.location else ""
+        where = code(short_path(finding.location or finding.ref.file))
+        items.append(f"- 🛡️ **{finding.code}** {text(finding.name)} · {where} · "
+                     f"{text(short(finding.pipeline))}: {prose(finding.message)}<br>\n"
+                     f"  {how.kind.value}{by}{until}{at}: {prose(how.reason)}")  # fmt: skip
     return ["## Suppressed\n\n" + "\n".join(items)]
 
 
@@ -305,7 +271,7 @@ def _problems(problems: Iterable[LoadProblem]) -> list[str]:
         where = problem.file if problem.line is None else f"{problem.file}:{problem.line}:{problem.column or 1}"
         icon = "⛔" if problem.severity is ProblemSeverity.ERROR else "⚠️"
         severity = f"{icon} **{problem.severity.value}**"
-        items.append(f"- {severity} {problem.code} {code(where)}: {text(problem.message)}")
+        items.append(f"- {severity} {problem.code} {code(short_path(where))}: {prose(problem.message)}")
     return ["## Load problems\n\n" + "\n".join(items)] if items else []
 
 
@@ -326,11 +292,11 @@ def _framework(framework: Framework, controls: list[ControlRow], rows: list[Row]
     failing = sum(1 for c in controls if {Outcome.FAILED, Outcome.ERROR} & set(c.outcomes))
     mapping = "suggested mapping" if framework.suggested else "mapping"
     summary = f"<b>{html(framework.name)}</b> · {len(controls)} control(s) · {failing} failing · {mapping}"
-    header = "| Control | Rules | " + " | ".join(SYMBOL[o] for o in shown) + " | Failing pipelines |"
+    header = "| Control | Rules | " + "".join(f"{SYMBOL[o]} | " for o in shown) + "Failing pipelines |"
     rule = "|:--|:--|" + "--:|" * len(shown) + ":--|"
     body = [_control_row(c, shown, rows) for c in controls]
     reference = link("Framework reference", framework.url) + "\n\n" if framework.url else ""
-    return _details(summary, reference + "\n".join([header, rule, *body]))
+    return details(summary, reference + "\n".join([header, rule, *body]))
 
 
 def _control_row(control: ControlRow, shown: list[Outcome], rows: list[Row]) -> str:
@@ -338,15 +304,15 @@ def _control_row(control: ControlRow, shown: list[Outcome], rows: list[Row]) -> 
     title = f"**{text(control.control.id)}** {text(control.control.title)}{note}"
     rules = " ".join(text(c) for c in control.control.rules) or "none: no rule gives evidence"
     counts = Counter(control.outcomes)
-    cells = " | ".join(str(counts[o]) if counts[o] else "" for o in shown)
+    cells = "".join(f"{counts[o] or ''} | " for o in shown)
     bad = [row.pipeline for row, o in zip(rows, control.outcomes) if o in (Outcome.FAILED, Outcome.ERROR)]
-    return f"| {title} | {rules} | {cells} | {_names(bad)} |"
+    return f"| {title} | {rules} | {cells}{_names(bad)} |"
 
 
 def _names(pipelines: list[str]) -> str:
     """`web ×2, api`: the same pipeline in two formats or files counts twice under one name."""
     counted = Counter(pipelines)
-    names = [text(n) + (f" ×{k}" if k > 1 else "") for n, k in counted.items()]
+    names = [text(short(n)) + (f" ×{k}" if k > 1 else "") for n, k in counted.items()]
     more = f", and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else ""
     return ", ".join(names[:MAX_NAMES]) + more
 
@@ -364,16 +330,17 @@ def _pipelines(report: Report, rows: list[Row], detail: Detail) -> list[str]:
 def _pipeline(overview: PipelineOverview, row: Row | None, detail: Detail) -> str:
     outcomes = Counter(e.outcome for e in row.cells.values()) if row else Counter()
     tally = " · ".join(f"{SYMBOL[o]} {outcomes[o]}" for o in SHOWN if outcomes[o])
-    summary = (f"<b>{html(overview.pipeline)}</b> · {html(overview.ref.file)} · {len(overview.stages)} stage(s)"
+    summary = (f"<b>{html(short(overview.pipeline))}</b> · {html(short_path(overview.ref.file))} · "
+               f"{len(overview.stages)} stage(s)"
                + (f" · {tally}" if tally else ""))  # fmt: skip
     facts = [overview.format, overview.pipeline_type, f"account {overview.account or 'unknown'}",
              f"region {overview.region or 'unknown'}"]  # fmt: skip
     if overview.scenario:
         facts.append(f"drawn for {overview.scenario}")
-    parts = [" · ".join(text(f) for f in facts if f), f"```mermaid\n{flowchart(overview)}```"]
+    parts = [" · ".join(prose(f) for f in facts if f), f"```mermaid\n{flowchart(overview)}```"]
     if detail >= Detail.FULL and row is not None:
         parts.append(_evidence(row))
-    return _details(summary, "\n\n".join(p for p in parts if p))
+    return details(summary, "\n\n".join(p for p in parts if p))
 
 
 def _evidence(row: Row) -> str:
@@ -381,5 +348,6 @@ def _evidence(row: Row) -> str:
     items = []
     for outcome in (Outcome.PASSED, Outcome.NOT_APPLICABLE):
         chosen = [e for e in row.cells.values() if e.outcome is outcome]
-        items += [f"- {SYMBOL[outcome]} {codes}: {text(reason)}" for reason, codes in _by_reason(chosen).items()]
+        items += [f"- {SYMBOL[outcome]} {codes}: {prose(reason)}"
+                  for reason, codes in _by_reason(chosen).items()]  # fmt: skip
     return "**Evidence**\n\n" + "\n".join(items) if items else ""

@@ -73,6 +73,19 @@ def controls(report: Report, table: list[Row]) -> list[ControlRow]:
             for framework in report.frameworks for control in framework.controls]  # fmt: skip
 
 
+def unchecked(report: Report) -> str | None:
+    """Why no rule judged any pipeline, or None when one did.
+
+    A run that checked nothing has no finding, but it has not passed either: the reports say so, and why,
+    instead of a green verdict over empty tables.
+    """
+    if any(e.outcome is not Outcome.DISABLED for e in report.evaluations):
+        return None
+    if not report.workspace.pipelines:
+        return "no pipeline was found in the inputs"
+    return "every rule is disabled by the policy, --select or --ignore"
+
+
 def counts(report: Report) -> dict[Outcome, int]:
     result = {outcome: 0 for outcome in WORST_FIRST}
     for evaluation in report.evaluations:

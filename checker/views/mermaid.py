@@ -2,7 +2,8 @@
 
 Node ids are generated (`s2`, `s2n1`), never taken from the files, and every piece of text from a file goes
 into a quoted label through `label()`, which writes Mermaid's entity codes for anything the parser or the
-browser could read as syntax. A stage called `end` or `"] --> x` therefore stays a stage name.
+browser could read as syntax. A stage called `end` or `"] --> x` therefore stays a stage name, and control
+characters and bidi overrides show as their escapes (`checker.views.visible`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from checker.engine.overview import PipelineOverview, StageView, Step, StepKind
+from checker.views.visible import visible
 
 TIERS = ("prod", "staging", "test", "dev", "unknown")
 # Black text on pale fills reads in GitHub's light and dark themes alike.
@@ -55,7 +57,7 @@ def label(text: str, limit: int = LINE) -> str:
 
     Never empty: Mermaid refuses `[""]`.
     """
-    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split()) or "(no name)"
+    flat = " ".join("".join(c if c.isprintable() else " " for c in visible(text)).split()) or "(no name)"
     if len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "…"
     return "".join(_ESCAPES.get(c, c) for c in flat)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from checker.model import LoadProblem, ProblemSeverity
-from checker.views.style import Style, printable
+from checker.views.style import Style
+from checker.views.visible import one_line
 
 
 def source_line(file: str, line: int | None) -> str | None:
@@ -26,7 +27,7 @@ def quoted(file: str, line: int | None, column: int | None) -> list[str]:
     source = source_line(file, line)
     if source is None or len(source) >= 400:
         return []
-    shown = printable(source.expandtabs(1))  # a tab as one space keeps the caret under its column
+    shown = one_line(source.expandtabs(1))  # a tab as one space keeps the caret under its column
     if len(shown) != len(source):  # escapes would move the caret: show the line without one
         return [f"    {shown}"]
     return [f"    {shown}", "    " + " " * max((column or 1) - 1, 0) + "^"]
@@ -37,7 +38,7 @@ def problems_text(problems: Iterable[LoadProblem], style: Style) -> str:
     for problem in problems:
         where = problem.file if problem.line is None else f"{problem.file}:{problem.line}:{problem.column or 1}"
         error = problem.severity is ProblemSeverity.ERROR
-        lines.append(printable(f"{where}: ") + f"{style.severity(problem.severity.value, error)} {problem.code} "
-                     + printable(problem.message))  # fmt: skip
+        lines.append(one_line(f"{where}: ") + f"{style.severity(problem.severity.value, error)} {problem.code} "
+                     + one_line(problem.message))  # fmt: skip
         lines += quoted(problem.file, problem.line, problem.column)
     return "\n".join(lines)

@@ -3,17 +3,7 @@
 from __future__ import annotations
 
 import os
-import re
 from typing import TextIO
-
-# C0 and C1 controls, DEL, and the bidirectional overrides and isolates that can make text read differently
-# from what it is (CVE-2021-42574): a pipeline name must not move the cursor, colour the terminal or reorder a line
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """Text from the files, safe for one terminal line: controls shown as escapes (a newline as \\n)."""
-    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 _TIER_COLOURS = {"prod": "31", "staging": "33", "test": "36", "dev": "32"}
 
