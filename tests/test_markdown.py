@@ -12,7 +12,6 @@ from dataclasses import replace
 
 import pytest
 
-from checker.engine.overview import PipelineOverview, StageView, Step, StepKind
 from checker.engine.run import lint
 from checker.load import load_workspace
 from checker.loaders.base import LoadOptions
@@ -21,7 +20,7 @@ from checker.policy.load import load_policy
 from checker.policy.model import Exemption
 from checker.views import markdown
 from checker.views.formats import render as render_format
-from checker.views.mermaid import CLASSES, flowchart, label
+from checker.views.mermaid import flowchart
 from tests.conftest import ROOT, SAMPLES
 
 HOSTILE = 'x" | <script>alert(1)</script> `tick` #1 $a$\n| --- |\n*b* [l](javascript:alert(1)) %%{init}%% end'
@@ -101,6 +100,22 @@ def assert_well_formed(md: str) -> None:
     for before, header, divider in zip([""] + lines, lines, lines[1:] + [""]):
         if header.startswith("|") and not before.startswith("|"):  # GitHub renders no table whose divider
             assert len(cells(divider)) == len(cells(header)), (header, divider)  # has another cell count
+
+
+def assert_mermaid_structure(diagram: str, *, stages: int) -> None:
+    lines = diagram.splitlines()
+    assert lines[0] == "flowchart LR"
+    depth = 0
+    for line in lines:  # balanced, never nested deeper than one stage
+        depth += line.strip().startswith("subgraph ") - (line.strip() == "end")
+        assert 0 <= depth <= 1, line
+    assert depth == 0
+    assert [int(n) for n in re.findall(r"^  subgraph s(\d+)\[", diagram, re.M)] == list(range(1, stages + 1))
+    ids = re.findall(r"^\s+(s\d+(?:[nejg]\d*)?)(?:\[|\(|\{|>)", diagram, re.M)
+    assert len(ids) == len(set(ids)), "node ids must be unique"
+    assert all(re.fullmatch(r"s\d+([nj]\d+|e|g)?", i) for i in ids), "ids are generated, never file text"
+    in_order = [(f"s{n}", f"s{n + 1}") for n in range(1, stages)]
+    assert re.findall(r"^  (s\d+) --> (s\d+)$", diagram, re.M) == in_order
 
 
 def copy_sample_02(folder, **names: str):
@@ -331,97 +346,6 @@ def test_one_very_long_name_leaves_room_for_the_diagrams_and_frameworks(tmp_path
     assert f"### {name}" in md and f"<b>{name}</b>" in md
     assert re.search(r"`[^`\n]{33}…" + "F" * 61 + r"\.json`", md)  # a file name keeps its end
     assert_well_formed(md)
-
-
-def test_label_escapes_everything_mermaid_or_the_browser_would_read():
-    escaped = "a #quot;b#quot; #35;c #lt;d#gt; #96;e#96; f #amp; g#59; h#58; 50#37;"
-    assert label('a "b" #c <d> `e`\nf & g; h: 50%') == escaped
-    assert label("") == label(" \n ") == "(no name)"  # Mermaid refuses an empty label
-    assert label("x" * 100, 10) == "x" * 9 + "…"
-    assert label("a\x00b\u202ec\x1b") == "a\\x00b\\u202ec\\x1b"  # control characters show as escapes
-
-
-# --- diagram structure
-
-
-def assert_mermaid_structure(diagram: str, *, stages: int) -> None:
-    lines = diagram.splitlines()
-    assert lines[0] == "flowchart LR"
-    depth = 0
-    for line in lines:  # balanced, never nested deeper than one stage
-        depth += line.strip().startswith("subgraph ") - (line.strip() == "end")
-        assert 0 <= depth <= 1, line
-    assert depth == 0
-    assert [int(n) for n in re.findall(r"^  subgraph s(\d+)\[", diagram, re.M)] == list(range(1, stages + 1))
-    ids = re.findall(r"^\s+(s\d+(?:[nejg]\d*)?)(?:\[|\(|\{|>)", diagram, re.M)
-    assert len(ids) == len(set(ids)), "node ids must be unique"
-    assert all(re.fullmatch(r"s\d+([nj]\d+|e|g)?", i) for i in ids), "ids are generated, never file text"
-    in_order = [(f"s{n}", f"s{n + 1}") for n in range(1, stages)]
-    assert re.findall(r"^  (s\d+) --> (s\d+)$", diagram, re.M) == in_order
-
-
-def test_sample_01_diagram(report):
-    diagram = flowchart(report.overviews[0])
-    assert_mermaid_structure(diagram, stages=6)
-    titles = re.findall(r'^  subgraph s\d+\["([^"]*)"\]', diagram, re.M)
-    assert titles == ["Source", "Build", "DeployDev", "DeployStaging", "ApproveProd", "DeployProd"]
-    assert '    s5n1{{"✋ approval · ManualApproval<br/>notifies webapp-prod-approvals"}}' in diagram
-    assert ('    s6n1["Deploy<br/>deploy · CodeDeployToECS<br/>PROD · account 333333333333<br/>us-east-1<br/>'
-            'canary#59; rolls back on failure"]') in diagram  # fmt: skip
-    assert "    s4n1 --> s4n2" in diagram  # IntegrationTests at RunOrder 2 after the staging deploy
-    assert re.findall(r"^  class (\S+) (\w+)$", diagram, re.M) == [
-        ("s6n1", "prod"), ("s4n1", "staging"), ("s3n1", "dev"), ("s5n1", "gate")]
-    assert f"  classDef prod {CLASSES['prod']}" in diagram and "#c62828" in CLASSES["prod"]
-
-
-def test_sample_02_diagram_has_no_approval_gate(report):
-    diagram = flowchart(report.overviews[2])
-    assert report.overviews[2].pipeline == "webapp-no-approval"
-    assert_mermaid_structure(diagram, stages=5)
-    assert "{{" not in diagram and "approval" not in diagram and "gate" not in diagram
-    assert re.findall(r"^  class (\S+) (\w+)$", diagram, re.M) == [("s5n1", "prod"), ("s4n1", "staging"),
-                                                                    ("s3n1", "dev")]  # fmt: skip
-
-
-def test_a_stage_guarded_by_conditions_starts_with_a_gate_node(report):
-    overview = report.overviews[8]
-    assert (overview.pipeline, overview.format) == ("webapp-v2-rollback", "cloudformation")
-    diagram = flowchart(overview)
-    assert_mermaid_structure(diagram, stages=6)
-    assert ('    s6g>"⛔ beforeEntry conditions<br/>⛔ onFailure ROLLBACK<br/>⛔ onSuccess conditions"]\n'
-            in diagram)  # fmt: skip
-    assert "    s6g --> s6n1" in diagram and "  class s5n1,s6g gate" in diagram
-
-
-def _step(name: str, order: int | None, kind: StepKind = StepKind.DEPLOY, tier: str | None = "prod") -> Step:
-    return Step(name=name, kind=kind, provider="Deploy/CodeDeploy", run_order=order, tier=tier, account="1",
-                region="eu-west-1", detail="", location=None)
-
-
-def test_parallel_steps_stack_and_groups_of_several_meet_at_a_junction():
-    steps = (_step("a", 1), _step("b", 1), _step("c", 2), _step("d", 2), _step("e", 3), _step("f", None))
-    overview = PipelineOverview(pipeline="p", ref=SourceRef("p.json"), location=None, format="codepipeline-json",
-                                pipeline_type="V1", account=None, region=None, scenario=None,
-                                stages=(StageView(name="Wave", steps=steps), StageView(name="Empty", steps=())))  # fmt: skip
-    diagram = flowchart(overview)
-    assert_mermaid_structure(diagram, stages=2)
-    assert re.findall(r"^    (s1.*-->.*)$", diagram, re.M) == [
-        "s1n1 & s1n2 --> s1j1", "s1j1 --> s1n3 & s1n4", "s1n3 & s1n4 --> s1n5", "s1n5 --> s1n6"]
-    assert '    s2e["no actions"]' in diagram  # an empty stage still draws as a stage
-
-
-def test_every_tier_has_its_colour():
-    tiers = ("prod", "staging", "test", "dev", "unknown", "qa")
-    overview = PipelineOverview(pipeline="p", ref=SourceRef("p.json"), location=None, format="codepipeline-json",
-                                pipeline_type="V1", account=None, region=None, scenario=None,
-                                stages=tuple(StageView(name=t, steps=(_step(t, 1, tier=t),)) for t in tiers))  # fmt: skip
-    classes = dict((c, i) for i, c in re.findall(r"^  class (\S+) (\w+)$", flowchart(overview), re.M))
-    assert classes == {"prod": "s1n1", "staging": "s2n1", "test": "s3n1", "dev": "s4n1", "unknown": "s5n1,s6n1"}
-    assert [CLASSES[t].split(",")[1] for t in tiers[:5]] == [
-        "stroke:#c62828", "stroke:#ff8f00", "stroke:#00838f", "stroke:#2e7d32", "stroke:#616161"]
-
-
-# --- size
 
 
 def test_rendering_is_deterministic_and_holds_no_absolute_path(report):
