@@ -53,6 +53,11 @@ class Report:
         return tuple(f for f in self.findings if f.suppressed is not None)
 
     @property
+    def blocking(self) -> tuple[Finding, ...]:
+        """Active findings at or above `fail_on`: the ones that fail the run."""
+        return tuple(f for f in self.active if f.severity >= self.fail_on)
+
+    @property
     def load_errors(self) -> bool:
         return any(p.severity is ProblemSeverity.ERROR for p in self.problems)
 
@@ -61,6 +66,6 @@ class Report:
         """2: an input could not be loaded or a rule failed; 1: findings at or above `fail_on`; else 0."""
         if self.load_errors or any(f.code == "PL001" for f in self.findings):
             return EXIT_ERROR
-        if any(f.severity >= self.fail_on for f in self.active):
+        if self.blocking:
             return EXIT_FINDINGS
         return EXIT_OK

@@ -100,6 +100,11 @@ class Finding:
         return self.suppressed is None
 
     @property
+    def where(self) -> str:
+        """file:line:col, or the file alone when the finding has no position."""
+        return str(self.location) if self.location else self.ref.file
+
+    @property
     def identity(self) -> str:
         """What stays the same when lines move or stages are inserted: the model path, stages and actions named."""
         return self.named_path or self.ref.pointer()

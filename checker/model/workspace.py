@@ -27,9 +27,17 @@ class LoadProblem:
     severity: ProblemSeverity = ProblemSeverity.ERROR
     code: str = "PL000"
 
+    @property
+    def location(self) -> Location | None:
+        return None if self.line is None else Location(self.file, self.line, self.column or 1)
+
+    @property
+    def where(self) -> str:
+        """file:line:col, or the file alone when the problem has no line."""
+        return str(self.location) if self.location else self.file
+
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}:{self.column or 1}"
-        return f"{where}: {self.code} {self.message}"
+        return f"{self.where}: {self.code} {self.message}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,7 +16,7 @@ import hashlib
 from collections import Counter
 
 from checker import __version__
-from checker.engine.report import EXIT_ERROR, EXIT_FINDINGS, Report
+from checker.engine.report import Report
 from checker.model import Outcome, ProblemSeverity, Severity
 from checker.engine.overview import PipelineOverview
 from checker.views.diagram import natural_width, svg
@@ -24,7 +24,7 @@ from checker.views.html_parts import (
     anchor, badge, esc, evaluation_detail, frameworks_section, matrix_section, outcome_counts, outcome_css,
     pipeline_link, problems_section, rule_link, rules_section, severity, suppressed_section,
 )  # fmt: skip
-from checker.views.matrix import Row, rows, unchecked
+from checker.views.matrix import Row, Verdict, rows, unchecked, verdict
 
 # The page works without it; it opens every <details> before printing, so paper shows all the evidence.
 SCRIPT = ('addEventListener("beforeprint",function(){'
@@ -142,15 +142,14 @@ def _nav() -> str:
 
 def _verdict(report: Report) -> tuple[str, str, str]:
     """The verdict's class, its word and why."""
-    if report.exit_code == EXIT_ERROR:
-        return "error", "ERROR", "an input could not be loaded or a rule failed"
-    if report.exit_code == EXIT_FINDINGS:
-        blocking = sum(1 for f in report.active if f.severity >= report.fail_on)
-        return "fail", "FAIL", f"{blocking} finding(s) at or above {report.fail_on.value}"
-    nothing = unchecked(report)
-    if nothing:
-        return "none", "NOTHING CHECKED", nothing
-    return "pass", "PASS", f"no active finding at or above {report.fail_on.value}"
+    kind = verdict(report)
+    if kind is Verdict.ERROR:
+        return kind.value, "ERROR", "an input could not be loaded or a rule failed"
+    if kind is Verdict.FAIL:
+        return kind.value, "FAIL", f"{len(report.blocking)} finding(s) at or above {report.fail_on.value}"
+    if kind is Verdict.NOTHING_CHECKED:
+        return kind.value, "NOTHING CHECKED", unchecked(report) or ""
+    return kind.value, "PASS", f"no active finding at or above {report.fail_on.value}"
 
 
 def _header(report: Report, table: list[Row]) -> str:

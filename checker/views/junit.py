@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from checker.engine.report import Report, RuleInfo
-from checker.model import Evaluation, Finding, LoadProblem, Location, Outcome, ProblemSeverity, Severity
+from checker.model import Evaluation, Finding, LoadProblem, Outcome, ProblemSeverity, Severity
 from checker.views.matrix import LABEL, Row, rows
 
 INPUTS = "pipelint: inputs"
@@ -167,7 +167,7 @@ def _findings_text(findings: Iterable[Finding]) -> str:
     """One block per finding, as the text format has it: where, severity, code, message, then its notes."""
     lines = []
     for finding in findings:
-        lines.append(f"{_where(finding.location, finding.ref.file)}: {finding.severity.value} {finding.code} "
+        lines.append(f"{finding.where}: {finding.severity.value} {finding.code} "
                      f"{finding.message}")  # fmt: skip
         if finding.scenario:
             lines.append(f"    when {finding.scenario}")
@@ -179,10 +179,6 @@ def _findings_text(findings: Iterable[Finding]) -> str:
     return "\n".join(lines)
 
 
-def _where(location: Location | None, file: str) -> str:
-    return str(location) if location is not None else file
-
-
 def _exempted_text(findings: Iterable[Finding]) -> str:
     lines = ["exempted: the rule fails here, but every finding is suppressed:"]
     for finding in findings:
@@ -192,7 +188,7 @@ def _exempted_text(findings: Iterable[Finding]) -> str:
         facts = [f"owner {suppression.owner}"] if suppression.owner else []
         facts += [f"expires {suppression.expires}"] if suppression.expires else []
         facts += [f"written at {suppression.location}"] if suppression.location else []
-        lines.append(f"{_where(finding.location, finding.ref.file)}: {finding.code} {finding.message}")
+        lines.append(f"{finding.where}: {finding.code} {finding.message}")
         lines.append(f"    suppressed ({suppression.kind.value}): {suppression.reason}"
                      + (f" ({', '.join(facts)})" if facts else ""))  # fmt: skip
     return "\n".join(lines)
@@ -219,8 +215,7 @@ def _problem_case(file: str, problems: list[LoadProblem]) -> ET.Element:
     """A file with a load error is an error case; one with warnings only passes, with them in its output."""
     line = next((p.line for p in problems if p.line is not None), None)
     case = _element("testcase", classname="pipelint.inputs", name=f"PL000 {file}", file=file, line=line)
-    text = "\n".join(f"{_where(Location(p.file, p.line, p.column or 1) if p.line else None, p.file)}: "
-                     f"{p.severity.value} {p.code} {p.message}" for p in problems)  # fmt: skip
+    text = "\n".join(f"{p.where}: {p.severity.value} {p.code} {p.message}" for p in problems)
     errors = [p for p in problems if p.severity is ProblemSeverity.ERROR]
     if errors:
         case.append(_element("error", text, message=errors[0].message, type=errors[0].code))

@@ -40,7 +40,7 @@ def text(report: Report, style: Style, *, show_unknown: bool = True) -> str:
 
 
 def _finding(finding: Finding, style: Style) -> list[str]:
-    where = str(finding.location) if finding.location else finding.ref.file
+    where = finding.where
     high = finding.severity >= Severity.HIGH
     head = (one_line(f"{where}: ") + f"{style.severity(finding.severity.value, high)} {style.bold(finding.code)} "
             + one_line(finding.message))  # fmt: skip

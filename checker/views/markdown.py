@@ -20,12 +20,12 @@ from collections.abc import Iterable
 from enum import IntEnum
 
 from checker.engine.overview import PipelineOverview
-from checker.engine.report import EXIT_ERROR, EXIT_FINDINGS, Report, RuleInfo
+from checker.engine.report import Report, RuleInfo
 from checker.model import Evaluation, Finding, LoadProblem, Location, Outcome, ProblemSeverity, Severity
 from checker.policy.model import Framework
 from checker.views import matrix
 from checker.views.markdown_text import code, details, html, link, prose, short, short_path, text
-from checker.views.matrix import LABEL, SYMBOL, ControlRow, Row
+from checker.views.matrix import LABEL, SYMBOL, ControlRow, Row, Verdict
 from checker.views.mermaid import flowchart
 
 COMMENT_LIMIT = 65_536  # GitHub's maximum for an issue or pull-request comment body
@@ -131,15 +131,14 @@ def _summary(report: Report, rows: list[Row]) -> str:
 
 
 def _verdict(report: Report) -> str:
-    if report.exit_code == EXIT_ERROR:
+    kind = matrix.verdict(report)
+    if kind is Verdict.ERROR:
         why = "a file could not be loaded" if report.load_errors else "a rule failed (PL001)"
         return f"**💥 Error**: {why}; the results below are incomplete."
-    if report.exit_code == EXIT_FINDINGS:
-        count = sum(f.severity >= report.fail_on for f in report.active)
-        return f"**❌ Fail**: {count} finding(s) at or above **{report.fail_on.value}**."
-    nothing = matrix.unchecked(report)
-    if nothing:
-        return f"**⚪ Nothing checked**: {nothing}."
+    if kind is Verdict.FAIL:
+        return f"**❌ Fail**: {len(report.blocking)} finding(s) at or above **{report.fail_on.value}**."
+    if kind is Verdict.NOTHING_CHECKED:
+        return f"**⚪ Nothing checked**: {matrix.unchecked(report)}."
     return f"**✅ Pass**: no finding at or above **{report.fail_on.value}**."
 
 
@@ -268,7 +267,7 @@ def _suppressed(report: Report) -> list[str]:
 def _problems(problems: Iterable[LoadProblem]) -> list[str]:
     items = []
     for problem in sorted(problems, key=lambda p: p.severity is not ProblemSeverity.ERROR):  # errors first
-        where = problem.file if problem.line is None else f"{problem.file}:{problem.line}:{problem.column or 1}"
+        where = problem.where
         icon = "⛔" if problem.severity is ProblemSeverity.ERROR else "⚠️"
         severity = f"{icon} **{problem.severity.value}**"
         items.append(f"- {severity} {problem.code} {code(short_path(where))}: {prose(problem.message)}")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 
-from checker.engine.report import Report, RuleInfo
+from checker.engine.report import EXIT_ERROR, EXIT_FINDINGS, Report, RuleInfo
 from checker.model import Evaluation, Finding, Outcome
 from checker.policy.model import Control, Framework
 
@@ -84,6 +85,22 @@ def unchecked(report: Report) -> str | None:
     if not report.workspace.pipelines:
         return "no pipeline was found in the inputs"
     return "every rule is disabled by the policy, --select or --ignore"
+
+
+class Verdict(Enum):
+    ERROR = "error"  # an input could not be loaded, or a rule failed
+    FAIL = "fail"  # findings at or above fail_on
+    NOTHING_CHECKED = "none"  # see `unchecked`
+    PASS = "pass"
+
+
+def verdict(report: Report) -> Verdict:
+    """The run's verdict as reports state it: load errors first, then findings, then whether anything ran."""
+    if report.exit_code == EXIT_ERROR:
+        return Verdict.ERROR
+    if report.exit_code == EXIT_FINDINGS:
+        return Verdict.FAIL
+    return Verdict.NOTHING_CHECKED if unchecked(report) else Verdict.PASS
 
 
 def counts(report: Report) -> dict[Outcome, int]:

@@ -36,7 +36,7 @@ def quoted(file: str, line: int | None, column: int | None) -> list[str]:
 def problems_text(problems: Iterable[LoadProblem], style: Style) -> str:
     lines = []
     for problem in problems:
-        where = problem.file if problem.line is None else f"{problem.file}:{problem.line}:{problem.column or 1}"
+        where = problem.where
         error = problem.severity is ProblemSeverity.ERROR
         lines.append(one_line(f"{where}: ") + f"{style.severity(problem.severity.value, error)} {problem.code} "
                      + one_line(problem.message))  # fmt: skip

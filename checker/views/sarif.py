@@ -172,7 +172,7 @@ def _finding_result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
 
 
 def _problem_result(problem: LoadProblem, index: dict[str, int]) -> dict[str, Any]:
-    where = Location(problem.file, problem.line, problem.column or 1) if problem.line else None
+    where = problem.location
     return {
         "ruleId": problem.code,
         "ruleIndex": index[problem.code],
