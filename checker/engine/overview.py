@@ -49,6 +49,11 @@ class StageView:
     gates: tuple[str, ...] = ()  # "beforeEntry", "onFailure ROLLBACK" and such: what guards the stage
     location: Location | None = None
 
+    def run_orders(self) -> list[tuple[int | None, tuple[int, ...]]]:
+        """The indexes of the steps by run order, in order; an unknown run order (a parameter) runs last."""
+        orders = sorted({s.run_order for s in self.steps}, key=lambda o: (o is None, o or 0))
+        return [(order, tuple(i for i, s in enumerate(self.steps) if s.run_order == order)) for order in orders]
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PipelineOverview:

@@ -8,7 +8,6 @@ id) and a white background, so neither the page's CSS nor a dark theme changes i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
 
@@ -129,19 +128,13 @@ def natural_width(overview: PipelineOverview) -> float:
 def _columns(stages: tuple[StageView, ...]) -> list[_Column]:
     columns, x = [], float(MARGIN)
     for stage in stages:
-        rows = tuple(_rows(stage.steps))
+        rows = tuple(_Row(order, tuple(stage.steps[i] for i in indexes))
+                     for order, indexes in stage.run_orders())  # fmt: skip
         lanes = max((len(r.steps) for r in rows), default=1)
         width = lanes * BOX_W + (lanes - 1) * PAR_GAP + 2 * PAD + (8 if lanes > 1 else 0)
         columns.append(_Column(stage, rows, x, width))
         x += width + STAGE_GAP
     return columns
-
-
-def _rows(steps: tuple[Step, ...]) -> Iterator[_Row]:
-    """Actions grouped by run order, in order; an action without one (a parameter decides it) runs last."""
-    orders = sorted({s.run_order for s in steps}, key=lambda o: (o is None, o or 0))
-    for order in orders:
-        yield _Row(order, tuple(s for s in steps if s.run_order == order))
 
 
 def _body_height(column: _Column) -> float:

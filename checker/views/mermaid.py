@@ -9,7 +9,7 @@ characters and bidi overrides show as their escapes (`checker.views.visible`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from checker.engine.overview import PipelineOverview, StageView, Step, StepKind
 from checker.views.visible import visible
@@ -80,7 +80,7 @@ def _stage(sid: str, stage: StageView, classes: dict[str, list[str]]) -> list[st
         kind = _class(step)
         if kind:
             classes.setdefault(kind, []).append(nid)
-    groups += _groups(zip(ids, stage.steps))
+    groups += [[ids[i] for i in indexes] for _, indexes in stage.run_orders()]
     lines += [f"    {edge}" for edge in _order(sid, groups)]
     return lines + ["  end"]
 
@@ -128,11 +128,3 @@ def _order(sid: str, groups: Sequence[list[str]]) -> list[str]:
         else:
             edges.append(f"{' & '.join(before)} --> {' & '.join(after)}")
     return edges
-
-
-def _groups(steps: Iterable[tuple[str, Step]]) -> list[list[str]]:
-    """Node ids by run order; an unknown run order (a parameter) runs after the known ones, in file order."""
-    by_order: dict[int | None, list[str]] = {}
-    for nid, step in steps:
-        by_order.setdefault(step.run_order, []).append(nid)
-    return [by_order[key] for key in sorted(by_order, key=lambda k: (k is None, k or 0))]
