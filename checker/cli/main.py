@@ -136,6 +136,9 @@ def parser() -> argparse.ArgumentParser:
                                "PL001 still exit 2)")  # fmt: skip
     lint_cmd.add_argument("--hide-unknown", action="store_true",
                           help="text output: do not list the evaluations the files leave unknown")
+    from checker.cli.run import add_parser as add_run
+
+    add_run(commands, _common)
     rules_cmd = commands.add_parser(
         "rules", help="list the rules, or print one rule's documentation",
         description="List every rule (code, name, default severity, what it finds), or print one rule's\n"
@@ -192,12 +195,19 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:  # noqa: BLE001 - the user sees a message, not a traceback
+        if type(error).__name__ in ("CannotRun", "RealAwsRefused"):  # the executor's refusals: plain messages
+            print(f"pipelint: {error}", file=sys.stderr)
+            return EXIT_ERROR
         print(f"pipelint: internal error ({type(error).__name__}: {error}); please report it", file=sys.stderr)
         return EXIT_ERROR
 
 
 def _run(args: argparse.Namespace) -> int:
     options = LoadOptions(parameters=collect(args.param, args.params), max_file_bytes=int(args.max_file_size * 1048576))
+    if args.command == "run":
+        from checker.cli.run import run
+
+        return run(args, load_workspace(args.paths, options))
     if args.command == "show":
         workspace = load_workspace(args.paths, options)
         with commands.output(args.output) as stream:

@@ -1,0 +1,66 @@
+"""Running a pipeline: check it can be run, build the world, run the scenario's releases, return the trace."""
+
+from __future__ import annotations
+
+from checker.analysis.core import Analysis
+from checker.analysis.environment import EnvironmentMap
+from checker.executor.scenario import Scenario
+from checker.executor.trace import ExecutionTrace
+from checker.model import Pipeline, Unknown, Workspace
+from checker.model.values import as_text
+
+
+class CannotRun(Exception):
+    """The pipeline has something the executor cannot run; the message names each action and why."""
+
+    def __init__(self, pipeline: str, reasons: list[str]) -> None:
+        super().__init__(f"cannot run pipeline {pipeline}:\n" + "\n".join(f"  - {r}" for r in reasons))
+        self.reasons = reasons
+
+
+def blockers(pipeline: Pipeline) -> list[str]:
+    """Why the executor cannot run this pipeline (empty when it can)."""
+    from checker.executor.handlers import unsupported
+
+    reasons = []
+    if not pipeline.stages:
+        reasons.append("it has no stages")
+    for stage in pipeline.stages:
+        if stage.opaque is not None:
+            reasons.append(f"stage '{stage}' is not in the files: {stage.opaque.reason}")
+        for action in stage.actions:
+            where = f"action '{as_text(action.name) or '?'}' in stage '{as_text(stage.name) or '?'}'"
+            if isinstance(action.name, Unknown) or isinstance(action.provider, Unknown):
+                reasons.append(f"{where}: its provider or name is not known from the files")
+                continue
+            why = unsupported(action)
+            if why:
+                reasons.append(f"{where}: {why}")
+    return reasons
+
+
+def execute(workspace: Workspace, pipeline: Pipeline, scenario: Scenario | None = None,
+            environments: EnvironmentMap | None = None) -> ExecutionTrace:  # fmt: skip
+    """Run `pipeline` (one of `workspace`'s) against moto as `scenario` says; raises CannotRun before starting."""
+    reasons = blockers(pipeline)
+    if reasons:
+        raise CannotRun(pipeline.title, reasons)
+    from checker.executor.clock import Clock
+    from checker.executor.engine import Engine
+    from checker.executor.safety import quiet, sandbox
+    from checker.executor.world import World
+
+    scenario = scenario or Scenario()
+    analysis = Analysis(workspace, environments)
+    with sandbox() as clients:
+        world = World(clients, pipeline, analysis, scenario, Clock(scenario.clock))
+        world.build()
+        with quiet():
+            executions = Engine(world, pipeline, analysis, scenario).run()
+        live = tuple(sorted(world.live.values(), key=lambda live: live.target))
+        return ExecutionTrace(
+            pipeline=pipeline.title, pipeline_account=world.pipeline_account, region=world.region, scenario=scenario.name,
+            accounts=tuple(sorted({world.pipeline_account, *(r.account for r in world.resources.values())} - {"global"})),
+            executions=tuple(executions), resources=tuple(sorted(world.resources.values(), key=lambda r: r.id)),
+            live=live, notes=tuple(dict.fromkeys(world.notes)),
+        )  # fmt: skip
