@@ -115,4 +115,4 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
     return EXIT_OK if trace.status.value == "Succeeded" else EXIT_FINDINGS
 
 
-__all__ = ["CannotRun", "add_parser", "choose", "run"]
+__all__ = ["add_parser", "choose", "run"]

@@ -302,7 +302,8 @@ class Engine:
         state.notifications += ctx.notifications
         state.rollbacks += ctx.rollbacks
         return ActionRun(**base, status=outcome.status, end=self.world.clock.stamp(), message=outcome.message,
-                         inputs=tuple(a.ref for a in inputs.values()), outputs=tuple(outputs),
+                         inputs=tuple(state.artifacts[str(n)].ref for n in facts.inputs if str(n) in state.artifacts),
+                         outputs=tuple(outputs),
                          resources=tuple(dict.fromkeys(ctx.resources)), steps=tuple(ctx.steps))  # fmt: skip
 
     def _credentials(self, role_arn: Any, account: str) -> Any:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import warnings
 from collections.abc import Iterator
@@ -121,6 +122,12 @@ class Clients:
 def quiet() -> Iterator[io.StringIO]:
     """moto prints notes on stdout ('No Moto CloudFormation support for ...'); keep them off the user's output."""
     buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield buffer
+    logger = logging.getLogger("moto")
+    was = logger.disabled
+    logger.disabled = True
+    try:
+        with contextlib.redirect_stdout(buffer), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield buffer
+    finally:
+        logger.disabled = was

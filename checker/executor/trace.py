@@ -199,6 +199,8 @@ class ExecutionTrace:
             return Check(False, f"execution {execution.id}: no staging deploy succeeded")
         tested = {i.digest: a.key for a in staging for i in a.inputs}
         for run in prod:
+            if not run.inputs:
+                return Check(False, f"{run.key} recorded no input artifact, so what it deployed is not known")
             for artifact in run.inputs:
                 if artifact.digest not in tested:
                     return Check(False, f"{run.key} deployed {artifact.name} {artifact.digest}, which no staging "
@@ -290,7 +292,7 @@ def _build(cls: type, data: dict[str, Any]) -> Any:
         if f.name not in data:
             continue
         value = data[f.name]
-        if f.name in _NESTED and isinstance(value, list):
+        if f.name in _NESTED and isinstance(value, list) and all(isinstance(i, dict) for i in value):
             value = tuple(_build(_NESTED[f.name], item) for item in value)
         elif f.name == "status":
             value = Status(value)

@@ -53,7 +53,7 @@ class World:
         self.buckets: dict[str, str] = {}  # region -> artifact bucket
         self.alarms: dict[str, tuple[str, str]] = {}  # alarm name -> (account, region)
         self.group_alarms: dict[tuple[str, str, str, str], dict[str, Any]] = {}  # CodeDeploy group -> alarm config
-        self.change_sets: dict[tuple[str, str, str], str | None] = {}  # (account, stack, name) -> template digest
+        self.change_sets: dict[tuple[str, str, str], tuple[Any, ...]] = {}  # (account, stack, name) -> (digest, body, parameters)
 
     # accounts and clients
 
@@ -112,6 +112,7 @@ class World:
             self._stores()
             for facts in self.analysis.actions(self.pipeline):
                 self._for_action(facts)
+            self._condition_alarms()
 
     def _roles(self) -> None:
         trust = dict(self.scenario.trust)
@@ -162,6 +163,18 @@ class World:
             "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": self.keys[region]}}]})
         self.buckets[region] = bucket
         self.record(self.pipeline_account, region, "s3-bucket", bucket, "artifact store")
+
+    def _condition_alarms(self) -> None:
+        """The alarms CloudWatchAlarm rules watch: in the rule's role's account, else the pipeline's."""
+        for stage in self.pipeline.stages:
+            policies = (stage.before_entry, stage.on_success, stage.on_failure)
+            for condition in (c for p in policies if p is not None for c in p.conditions):
+                for rule in condition.rules:
+                    name = as_text(rule.configuration.get("AlarmName"))
+                    if as_text(rule.provider) == "CloudWatchAlarm" and name:
+                        role = parse_arn(rule.role_arn)
+                        account = role.account if role is not None and role.account.isdigit() else self.pipeline_account
+                        self.alarm(name, account, _region(rule.region) or self.region)
 
     def _for_action(self, facts: ActionFacts) -> None:
         from checker.executor.handlers import prepare
