@@ -16,6 +16,7 @@ import datetime
 import re
 from typing import TYPE_CHECKING, Any
 
+from checker.executor.clock import iso
 from checker.executor.variables import Unresolved, resolve_text
 from checker.model.values import as_text
 
@@ -69,10 +70,10 @@ def _window(config: dict[str, str], kind: str, world: World) -> tuple[bool, str]
     while moment - start <= WINDOW_WAIT_LIMIT:
         if matcher.matches(moment.astimezone(tz)):
             world.clock.at(moment)
-            return True, (f"DeploymentWindow {cron} ({zone}): outside the window at {_stamp(start)}; "
+            return True, (f"DeploymentWindow {cron} ({zone}): outside the window at {iso(start)}; "
                           f"the execution waited until it opened at {world.clock.stamp()}")  # fmt: skip
         moment += datetime.timedelta(minutes=1)
-    return False, f"DeploymentWindow {cron} ({zone}): the window does not open within 7 days of {_stamp(start)}"
+    return False, f"DeploymentWindow {cron} ({zone}): the window does not open within 7 days of {iso(start)}"
 
 
 def _alarm(config: dict[str, str], world: World) -> tuple[bool, str]:
@@ -107,10 +108,6 @@ def _regex_ok(pattern: str) -> bool:
     except re.error:
         return False
     return len(pattern) < 1000
-
-
-def _stamp(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class CronWindow:

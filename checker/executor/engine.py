@@ -15,14 +15,13 @@ moto stores pipelines but runs nothing, so this is CodePipeline's behaviour, wri
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from checker.analysis.core import ActionFacts, Analysis
 from checker.executor.artifacts import Artifact, Artifacts
-from checker.executor.clock import Clock, iso
+from checker.executor.clock import Clock
 from checker.executor.conditions import evaluate
 from checker.executor.handlers import Outcome, handler_for, name_of
 from checker.executor.scenario import Release, Scenario
@@ -30,6 +29,7 @@ from checker.executor.trace import (
     ActionRun,
     ConditionCheck,
     Execution,
+    Live,
     Notification,
     Rollback,
     StageRun,
@@ -76,6 +76,13 @@ class Context:
 
     def step(self, text: str) -> None:
         self.steps.append(f"{self.clock.stamp()} {text}")
+
+    def set_live(self, target: str, digest: str | None, *, healthy: bool = True, detail: str = "",
+                 execution_id: str | None = None) -> None:  # fmt: skip
+        """Record what `target` runs now: `digest`, deployed by this action (in `execution_id`, default this one)."""
+        self.world.live[target] = Live(target=target, stage=str(self.facts.stage.name), action=str(self.facts.action.name),
+                                       tier=self.facts.environment.tier.value, digest=digest,
+                                       execution_id=execution_id or self.execution_id, healthy=healthy, detail=detail)  # fmt: skip
 
 
 @dataclass
@@ -312,9 +319,3 @@ class Engine:
             return self.world.assume(role, self.world.pipeline_role)
         return self.world.account(account).credentials
 
-
-def moment(stamp: str) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-
-
-__all__ = ["Context", "Engine", "iso", "moment"]

@@ -158,7 +158,7 @@ class World:
         self.record(self.pipeline_account, region, "kms-key", key["KeyMetadata"]["KeyId"],
                     f"artifact key (declared: {declared_key or 'none, aws/s3'})")  # fmt: skip
         s3 = self.client("s3", self.pipeline_account, region)
-        _create_bucket(s3, bucket, region)
+        create_bucket(s3, bucket, region)
         s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
             "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": self.keys[region]}}]})
         self.buckets[region] = bucket
@@ -278,7 +278,7 @@ def _store_region(pipeline: Pipeline) -> str | None:
     return None
 
 
-def _create_bucket(s3: Any, bucket: str, region: str) -> None:
+def create_bucket(s3: Any, bucket: str, region: str) -> None:
     try:
         if region == "us-east-1":
             s3.create_bucket(Bucket=bucket)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from checker.executor.handlers import Handler, Outcome, client_error, input_file
 from checker.executor.safety import quiet
-from checker.executor.trace import Live, Rollback, Status
+from checker.executor.trace import Rollback, Status
 from checker.executor.traffic import plan, shift
 from checker.model import SamFunction, Unknown
 from checker.model.values import as_text
@@ -146,15 +146,14 @@ def _apply(ctx: Context, cfn: Any, stack: str, template: str, parameters: dict[s
            mode: str) -> Outcome:  # fmt: skip
     current = _exists(cfn, stack)
     role = {"RoleARN": ctx.config["RoleArn"]} if ctx.config.get("RoleArn") else {}
-    body, note = _creatable(cfn, template, parameters, stack, current is None)
+    body, note = _creatable(cfn, template, parameters, stack)
     if note:
         ctx.step(note)
     if current is None:
         cfn.create_stack(StackName=stack, TemplateBody=body, Parameters=_params(parameters, body), Capabilities=CAPABILITIES, **role)
         ctx.step(f"CreateStack {stack} in {ctx.account}")
     else:
-        previous = cfn.get_template(StackName=stack)["TemplateBody"]
-        previous_params = current.get("Parameters", [])
+        previous, previous_params = cfn.get_template(StackName=stack)["TemplateBody"], current.get("Parameters", [])
         try:
             cfn.update_stack(StackName=stack, TemplateBody=body, Parameters=_params(parameters, body),
                              Capabilities=CAPABILITIES, **role)  # fmt: skip
@@ -167,32 +166,52 @@ def _apply(ctx: Context, cfn: Any, stack: str, template: str, parameters: dict[s
     failed = _traffic(ctx, failure)
     if failed is not None:
         if current is None:
-            cfn.delete_stack(StackName=stack)
-            ctx.step(f"CREATE_FAILED ({failed}); rolled back: stack {stack} deleted")
-            return Outcome(Status.FAILED, 5, f"stack {stack} could not be created: {failed}")
-        text = previous if isinstance(previous, str) else json.dumps(previous)
-        cfn.update_stack(StackName=stack, TemplateBody=text, Parameters=previous_params, Capabilities=CAPABILITIES)
-        before = ctx.world.live.get(_target(ctx, stack))
-        ctx.step(f"UPDATE_FAILED ({failed}); UPDATE_ROLLBACK_COMPLETE: the previous template and parameters are back")
-        ctx.rollbacks.append(Rollback(kind="cloudformation-rollback", stage=str(ctx.facts.stage.name),
-                                      action=str(ctx.facts.action.name), reason=failed, time=ctx.clock.stamp(),
-                                      from_digest=_digest(ctx), to_digest=before.digest if before else None))  # fmt: skip
-        return Outcome(Status.FAILED, 5, f"stack {stack} update failed and rolled back: {failed}")
+            return _undo_create(ctx, cfn, stack, failed, f"stack {stack} could not be created")
+        return _undo_update(ctx, cfn, stack, (previous, previous_params), failed, _digest(ctx),
+                            f"stack {stack} update failed and rolled back")  # fmt: skip
     return _done(ctx, cfn, stack, f"stack {stack} {'created' if current is None else 'updated'} ({mode})")
 
 
-def _creatable(cfn: Any, template: str, parameters: dict[str, str], stack: str, new: bool) -> tuple[str, str]:
-    """The template, or a stand-in when moto cannot model it (checked with a throwaway change set)."""
-    probe = f"pipelint-probe-{abs(hash((stack, template))) % 10**8}"
+def _probe(cfn: Any, probe: str, body: str, params: list[dict[str, str]]) -> dict[str, str]:
+    """The outputs moto works out for a template, from a throwaway stack that is deleted again (also on failure)."""
     try:
-        cfn.create_stack(StackName=probe, TemplateBody=template, Parameters=_params(parameters, template), Capabilities=CAPABILITIES)
-        made = {o["OutputKey"] for o in cfn.describe_stacks(StackName=probe)["Stacks"][0].get("Outputs", [])}
-        cfn.delete_stack(StackName=probe)
-    except Exception as error:  # noqa: BLE001
+        cfn.create_stack(StackName=probe, TemplateBody=body, Parameters=params, Capabilities=CAPABILITIES)
+        found = cfn.describe_stacks(StackName=probe)["Stacks"][0].get("Outputs", [])
+        return {o["OutputKey"]: o.get("OutputValue", "") for o in found}
+    finally:
         try:
             cfn.delete_stack(StackName=probe)
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - a probe moto refused to create is not there to delete
             pass
+
+
+def _undo_create(ctx: Context, cfn: Any, stack: str, failed: str, message: str) -> Outcome:
+    """A failed create rolls back: the stack is deleted."""
+    cfn.delete_stack(StackName=stack)
+    ctx.step(f"CREATE_FAILED ({failed}); rolled back: stack {stack} deleted")
+    return Outcome(Status.FAILED, 5, f"{message}: {failed}")
+
+
+def _undo_update(ctx: Context, cfn: Any, stack: str, previous: tuple[Any, list[Any]], failed: str,
+                 digest: str | None, message: str) -> Outcome:  # fmt: skip
+    """A failed update rolls back, as CloudFormation does and moto does not: the previous template and parameters."""
+    template, parameters = previous
+    text = template if isinstance(template, str) else json.dumps(template)
+    cfn.update_stack(StackName=stack, TemplateBody=text, Parameters=parameters, Capabilities=CAPABILITIES)
+    before = ctx.world.live.get(_target(ctx, stack))
+    ctx.step(f"UPDATE_FAILED ({failed}); UPDATE_ROLLBACK_COMPLETE: the previous template and parameters are back")
+    ctx.rollbacks.append(Rollback(kind="cloudformation-rollback", stage=str(ctx.facts.stage.name),
+                                  action=str(ctx.facts.action.name), reason=failed, time=ctx.clock.stamp(),
+                                  from_digest=digest, to_digest=before.digest if before else None))  # fmt: skip
+    return Outcome(Status.FAILED, 5, f"{message}: {failed}")
+
+
+def _creatable(cfn: Any, template: str, parameters: dict[str, str], stack: str) -> tuple[str, str]:
+    """The template, or a stand-in when moto cannot model it (tried on a throwaway stack first)."""
+    probe = f"pipelint-probe-{abs(hash((stack, template))) % 10**8}"
+    try:
+        made = set(_probe(cfn, probe, template, _params(parameters, template)))
+    except Exception as error:  # noqa: BLE001
         return _stand_in(template, parameters), (f"moto cannot create this template ({client_error(error)}): a "
                                                  "stand-in stack with the same parameters is created instead")  # fmt: skip
     body = _parse(template)
@@ -208,7 +227,7 @@ def _creatable(cfn: Any, template: str, parameters: dict[str, str], stack: str, 
 def _change_set(ctx: Context, cfn: Any, stack: str, template: str, parameters: dict[str, str]) -> Outcome:
     name = ctx.config.get("ChangeSetName", f"{stack}-changeset")
     current = _exists(cfn, stack)
-    body, note = _creatable(cfn, template, parameters, stack, current is None)
+    body, note = _creatable(cfn, template, parameters, stack)
     if note:
         ctx.step(note)
     cfn.create_change_set(StackName=stack, ChangeSetName=name, TemplateBody=body, Parameters=_params(parameters, body),
@@ -232,24 +251,13 @@ def _execute(ctx: Context, cfn: Any, stack: str, failure: Failure | None) -> Out
     outputs = None
     if "Outputs" in (_parse(body) or {}) and not (_exists(cfn, stack) or {}).get("Outputs"):
         # moto computes no outputs when it executes a change set: a throwaway stack of the same template does
-        probe = f"pipelint-outputs-{abs(hash((stack, name))) % 10**8}"
-        cfn.create_stack(StackName=probe, TemplateBody=body, Parameters=params, Capabilities=CAPABILITIES)
-        outputs = {o["OutputKey"]: o.get("OutputValue", "") for o in cfn.describe_stacks(StackName=probe)["Stacks"][0].get("Outputs", [])}
-        cfn.delete_stack(StackName=probe)
+        outputs = _probe(cfn, f"pipelint-outputs-{abs(hash((stack, name))) % 10**8}", body, params)
     failed = _traffic(ctx, failure)
     if failed is not None:
         if previous is None:
-            cfn.delete_stack(StackName=stack)
-            ctx.step(f"CREATE_FAILED ({failed}); rolled back: stack {stack} deleted")
-            return Outcome(Status.FAILED, 5, f"change set {name} failed: {failed}")
-        text = previous if isinstance(previous, str) else json.dumps(previous)
-        cfn.update_stack(StackName=stack, TemplateBody=text, Parameters=previous_params, Capabilities=CAPABILITIES)
-        before = ctx.world.live.get(_target(ctx, stack))
-        ctx.step(f"UPDATE_FAILED ({failed}); UPDATE_ROLLBACK_COMPLETE")
-        ctx.rollbacks.append(Rollback(kind="cloudformation-rollback", stage=str(ctx.facts.stage.name),
-                                      action=str(ctx.facts.action.name), reason=failed, time=ctx.clock.stamp(),
-                                      from_digest=prepared, to_digest=before.digest if before else None))  # fmt: skip
-        return Outcome(Status.FAILED, 5, f"change set {name} failed and the stack rolled back: {failed}")
+            return _undo_create(ctx, cfn, stack, failed, f"change set {name} failed")
+        return _undo_update(ctx, cfn, stack, (previous, previous_params), failed, prepared,
+                            f"change set {name} failed and the stack rolled back")  # fmt: skip
     return _done(ctx, cfn, stack, f"change set {name} executed on {stack}", digest=prepared, outputs=outputs)
 
 
@@ -302,9 +310,7 @@ def _done(ctx: Context, cfn: Any, stack: str, message: str, digest: str | None =
     outputs = outputs or {o["OutputKey"]: o.get("OutputValue", "") for o in found.get("Outputs", [])}
     target = _target(ctx, stack)
     ctx.world.record(ctx.account, ctx.region, "cloudformation-stack", stack, found.get("StackStatus", ""))
-    ctx.world.live[target] = Live(target=target, stage=str(ctx.facts.stage.name), action=str(ctx.facts.action.name),
-                                  tier=ctx.facts.environment.tier.value, digest=digest or _digest(ctx),
-                                  execution_id=ctx.execution_id, detail=found.get("StackStatus", ""))  # fmt: skip
+    ctx.set_live(target, digest or _digest(ctx), detail=found.get("StackStatus", ""))
     if outputs:
         ctx.step("outputs: " + ", ".join(f"{k}={v}" for k, v in sorted(outputs.items())))
     return Outcome(Status.SUCCEEDED, 3, message, variables=outputs)

@@ -14,7 +14,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from checker.executor.handlers import Handler, Outcome, client_error, input_file
-from checker.executor.trace import Live, Rollback, Status
+from checker.executor.trace import Rollback, Status
 from checker.executor.traffic import plan, shift
 from checker.model import CodeDeployConfig, CodeDeployGroup, Unknown
 from checker.model.values import as_text
@@ -115,7 +115,7 @@ class CodeDeploy(Handler):
             if wait:
                 ctx.clock.advance(wait)
                 ctx.step(f"original task set terminated after {wait} min")
-            ctx.world.live[target_id] = _live(ctx, target_id, artifact.digest, True, f"deployment {deployment['deploymentId']}")
+            ctx.set_live(target_id, artifact.digest, detail=f"deployment {deployment['deploymentId']}")
             return Outcome(Status.SUCCEEDED, 1, f"deployment {deployment['deploymentId']} succeeded ({route.name})")
         rollback = group.get("autoRollbackConfiguration") or {}
         covered = rollback.get("enabled") and result.event in (rollback.get("events") or [])
@@ -124,8 +124,8 @@ class CodeDeploy(Handler):
             redo = codedeploy.create_deployment(applicationName=app, deploymentGroupName=group_name,
                                                 revision=previous_revision(ctx, previous.digest))  # fmt: skip
             ctx.step(f"auto-rollback ({result.event}): deployment {redo['deploymentId']} puts {previous.digest[:19]} back")
-            ctx.world.live[target_id] = _live(ctx, target_id, previous.digest, True, f"rolled back by {redo['deploymentId']}",
-                                              previous.execution_id)  # fmt: skip
+            ctx.set_live(target_id, previous.digest, detail=f"rolled back by {redo['deploymentId']}",
+                         execution_id=previous.execution_id)  # fmt: skip
             ctx.rollbacks.append(Rollback(kind="codedeploy-auto-rollback", stage=str(ctx.facts.stage.name),
                                           action=str(ctx.facts.action.name), reason=f"{result.event}: {result.reason}",
                                           from_digest=artifact.digest, to_digest=previous.digest, time=ctx.clock.stamp()))  # fmt: skip
@@ -136,15 +136,8 @@ class CodeDeploy(Handler):
             return Outcome(Status.FAILED, 1, message + "; auto-rollback found no previous revision")
         why = "auto-rollback is off" if not rollback.get("enabled") else f"auto-rollback does not cover {result.event}"
         ctx.step(f"no rollback ({why}): {result.percent}% of traffic stays on the failed revision")
-        ctx.world.live[target_id] = _live(ctx, target_id, artifact.digest, False,
-                                          f"failed at {result.percent}% and left there: {why}")  # fmt: skip
+        ctx.set_live(target_id, artifact.digest, healthy=False, detail=f"failed at {result.percent}% and left there: {why}")
         return Outcome(Status.FAILED, 1, f"{message}; {why}")
-
-
-def _live(ctx: Context, target: str, digest: str, healthy: bool, detail: str, execution: str | None = None) -> Live:
-    return Live(target=target, stage=str(ctx.facts.stage.name), action=str(ctx.facts.action.name),
-                tier=ctx.facts.environment.tier.value, digest=digest, execution_id=execution or ctx.execution_id,
-                healthy=healthy, detail=detail)  # fmt: skip
 
 
 def _revision(ctx: Context, ecs: bool, artifact: Any) -> tuple[dict[str, Any] | None, str]:

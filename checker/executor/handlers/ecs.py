@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING
 
 from checker.executor.handlers import Handler, Outcome, client_error, input_file
-from checker.executor.trace import Live, Rollback, Status
+from checker.executor.trace import Rollback, Status
 from checker.model import EcsService, Unknown
 from checker.model.values import as_text
 
@@ -61,7 +61,7 @@ class EcsDeploy(Handler):
         ctx.step(f"UpdateService {cluster}/{service} to {task['taskDefinitionArn'].split('/')[-1]}")
         firing = [a for a in _alarms(ctx) if ctx.world.alarm_state(a) == "ALARM"]
         if failure is None and not firing:
-            ctx.world.live[target] = _live(ctx, target, artifact.digest, True, task["taskDefinitionArn"])
+            ctx.set_live(target, artifact.digest, detail=task["taskDefinitionArn"])
             return Outcome(Status.SUCCEEDED, 10, f"service {service} runs {task['taskDefinitionArn'].split('/')[-1]}")
         reason = failure.message if failure else f"alarm {', '.join(firing)} in ALARM"
         previous = ctx.world.live.get(target)
@@ -74,7 +74,7 @@ class EcsDeploy(Handler):
                                           reason=reason, from_digest=artifact.digest,
                                           to_digest=previous.digest if previous else None, time=ctx.clock.stamp()))  # fmt: skip
             return Outcome(Status.FAILED, 10, f"deployment failed and rolled back: {reason}")
-        ctx.world.live[target] = _live(ctx, target, artifact.digest, False, f"failed and left running: {reason}")
+        ctx.set_live(target, artifact.digest, healthy=False, detail=f"failed and left running: {reason}")
         return Outcome(Status.FAILED, 10, f"deployment failed: {reason}; the service has no rollback")
 
 
@@ -94,8 +94,3 @@ def _rolls_back(ctx: Context, alarm: bool) -> bool:
     flag = target.alarms_rollback if alarm else target.circuit_breaker_rollback
     return flag is True and not isinstance(flag, Unknown)
 
-
-def _live(ctx: Context, target: str, digest: str, healthy: bool, detail: str) -> Live:
-    return Live(target=target, stage=str(ctx.facts.stage.name), action=str(ctx.facts.action.name),
-                tier=ctx.facts.environment.tier.value, digest=digest, execution_id=ctx.execution_id, healthy=healthy,
-                detail=detail)  # fmt: skip

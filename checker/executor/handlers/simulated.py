@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from checker.executor.handlers import Handler, Outcome, client_error
-from checker.executor.trace import Live, Status
+from checker.executor.trace import Status
 from checker.model import AppConfigStrategy, BeanstalkEnvironment
 from checker.model.values import as_text
 
@@ -35,9 +35,7 @@ class _Simulated(Handler):
         if self.deploys and artifact is not None:
             target = self.target(ctx)
             ctx.resources.append(target)
-            ctx.world.live[target] = Live(target=target, stage=str(ctx.facts.stage.name), action=str(ctx.facts.action.name),
-                                          tier=ctx.facts.environment.tier.value, digest=artifact.digest,
-                                          execution_id=ctx.execution_id, detail="simulated")  # fmt: skip
+            ctx.set_live(target, artifact.digest, detail="simulated")
         return Outcome(Status.SUCCEEDED, 5, f"{self.what} (simulated)")
 
     deploys = True
@@ -93,12 +91,12 @@ class S3Deploy(Handler):
     providers = ("S3",)
 
     def prepare(self, world: World, facts: ActionFacts) -> None:
-        from checker.executor.world import _create_bucket
+        from checker.executor.world import create_bucket
 
         bucket = str(facts.action.configuration.get("BucketName", "deploy-bucket"))
         account = world.where(facts)[0]
         region = world.where(facts)[1]
-        _create_bucket(world.client("s3", account, region), bucket, region)
+        create_bucket(world.client("s3", account, region), bucket, region)
         world.record(account, region, "s3-bucket", bucket, "deploy target")
 
     def run(self, ctx: Context, failure: Failure | None) -> Outcome:
@@ -122,7 +120,5 @@ class S3Deploy(Handler):
             return Outcome(Status.FAILED, 1, client_error(error))
         target = f"{ctx.account}/{ctx.region}/s3-bucket/{bucket}"
         ctx.resources.append(target)
-        ctx.world.live[target] = Live(target=target, stage=str(ctx.facts.stage.name), action=str(ctx.facts.action.name),
-                                      tier=ctx.facts.environment.tier.value, digest=artifact.digest,
-                                      execution_id=ctx.execution_id, detail="objects replaced at once")  # fmt: skip
+        ctx.set_live(target, artifact.digest, detail="objects replaced at once")
         return Outcome(Status.SUCCEEDED, 1, f"deployed to s3://{bucket}")

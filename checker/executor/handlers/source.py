@@ -100,12 +100,12 @@ class S3Source(_Source):
     providers = ("S3",)
 
     def prepare(self, world: World, facts: ActionFacts) -> None:
-        from checker.executor.world import _create_bucket
+        from checker.executor.world import create_bucket
 
         bucket = str(facts.action.configuration.get("S3Bucket", "source-bucket"))
         region = world.where(facts)[1]
         s3 = world.client("s3", world.pipeline_account, region)
-        _create_bucket(s3, bucket, region)
+        create_bucket(s3, bucket, region)
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         world.record(world.pipeline_account, region, "s3-bucket", bucket, "source bucket (versioned)")
 
