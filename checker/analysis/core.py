@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from checker.analysis.deploys import DEPLOY_VARIABLES, DeployVerdict, Role, build_variables, verdict
 from checker.analysis.environment import Environment, EnvironmentMap, classify
+from checker.analysis.gates import Gate, gate_of
 from checker.analysis.links import Link, Linker, change_set_source
 from checker.analysis.strategy import Rollback, Strategy, StrategyClass, target_facts
 from checker.model import (
@@ -23,6 +24,7 @@ from checker.model import (
     Unknown,
     Workspace,
 )
+from checker.model import ci
 from checker.model.arn import account_of
 from checker.model.values import as_text
 
@@ -43,6 +45,8 @@ class ActionFacts:
     rollback: Rollback | None
     stage_rollback: bool  # a V2 onFailure ROLLBACK covers the stage
     prepared_by: Action | None = None  # for a CHANGE_SET_EXECUTE: the action that created its change set
+    gate: Gate | None = None  # for an approval: whether a person must approve
+    stages_before: frozenset[int] | None = None  # a graph's stages that finish before this one's; None: linear
 
     @property
     def unknown_strategy(self) -> str | None:
@@ -73,15 +77,24 @@ class ActionFacts:
 
     @property
     def is_approval(self) -> bool:
-        return self.action.category is Category.APPROVAL
+        """An approval that makes a person approve (a CI environment only when the policy says it is protected)."""
+        return self.gate is not None and self.gate.approves is True
+
+    @property
+    def maybe_approval(self) -> bool:
+        """An approval gate the files and the policy leave open (a CI environment not declared either way)."""
+        return self.gate is not None and self.gate.approves is None
 
     @property
     def label(self) -> str:
         return f"action '{self.action.name}' in stage '{self.stage.name}'"
 
     def runs_before(self, other: ActionFacts) -> bool | None:
-        """Strictly before: an earlier stage, or a lower run order in the same stage (equal = parallel)."""
+        """Strictly before: an earlier stage (in a graph, one the other's stage waits for), or a lower run order
+        in the same stage (equal = parallel)."""
         if self.stage_index != other.stage_index:
+            if other.stages_before is not None:
+                return self.stage_index in other.stages_before
             return self.stage_index < other.stage_index
         a, b = self.action.run_order, other.action.run_order
         if isinstance(a, Unknown) or isinstance(b, Unknown):
@@ -102,9 +115,10 @@ class Analysis:
         if key not in self._facts:
             earlier: list[Action] = []
             facts = []
+            before = stages_before(pipeline)
             for index, stage in enumerate(pipeline.stages):
                 for action in sorted(stage.actions, key=_run_order):
-                    facts.append(self._action(pipeline, index, stage, action, earlier))
+                    facts.append(self._action(pipeline, index, stage, action, earlier, before[index] if before else None))
                     earlier.append(action)
             self._facts[key] = tuple(facts)
         return self._facts[key]
@@ -115,7 +129,11 @@ class Analysis:
     def approvals(self, pipeline: Pipeline) -> list[ActionFacts]:
         return [facts for facts in self.actions(pipeline) if facts.is_approval]
 
-    def _action(self, pipeline: Pipeline, index: int, stage: Stage, action: Action, earlier: list[Action]) -> ActionFacts:
+    def maybe_approvals(self, pipeline: Pipeline) -> list[ActionFacts]:
+        return [facts for facts in self.actions(pipeline) if facts.maybe_approval]
+
+    def _action(self, pipeline: Pipeline, index: int, stage: Stage, action: Action, earlier: list[Action],
+                before: frozenset[int] | None) -> ActionFacts:  # fmt: skip
         judged = verdict(action)
         account, account_source = _account(pipeline, action, judged)
         region = action.region if action.region is not None else pipeline.region
@@ -126,7 +144,8 @@ class Analysis:
         return ActionFacts(
             pipeline=pipeline, stage_index=index, stage=stage, action=action, verdict=judged, account=account, account_source=account_source,
             region=region, environment=environment, link=link, strategy=strategy, rollback=rollback,
-            prepared_by=change_set_source(action, earlier),
+            prepared_by=change_set_source(action, earlier), gate=gate_of(action, self.environments.protected),
+            stages_before=before,
             stage_rollback=(pipeline.pipeline_type is PipelineType.V2 and failure is not None
                             and failure.result is Result.ROLLBACK),  # stage conditions and rollback are V2 only
         )  # fmt: skip
@@ -134,6 +153,8 @@ class Analysis:
     def _signals(self, stage: Stage, action: Action, link: Link) -> list[tuple[str, str, int]]:
         signals: list[tuple[str, str, int]] = []
         config = action.configuration
+        if as_text(action.environment):  # the CI system's deployment environment: the job says where it deploys
+            signals.append(("CI environment", as_text(action.environment) or "", 60))
         for key, where in (("StackName", "stack name"), ("DeploymentGroupName", "deployment group name"),
                            ("ServiceName", "service name"), ("EnvironmentName", "environment name"),
                            ("Environment", "AppConfig environment"), ("ProjectName", "CodeBuild project name"),
@@ -163,18 +184,39 @@ class Analysis:
         if provider.startswith("CloudFormation"):
             mode = as_text(action.configuration.get("ActionMode")) or "CREATE_UPDATE"
             stack_rollback = Rollback(True, False, "CloudFormation rolls back a failed stack update")
+            if action.configuration.get("DisableRollback") == "true":
+                stack_rollback = Rollback(False, False, "the deploy turns CloudFormation's rollback off "
+                                                        "(--disable-rollback / --no-rollback), so a failed update stays")
             if any(isinstance(t, CloudFormationStack) for t in link.targets) and link.note.endswith("scanned files"):
                 return Strategy(StrategyClass.UNKNOWN, f"{mode}: {link.note}"), stack_rollback
             return Strategy(StrategyClass.STACK_UPDATE, f"{mode}: a stack update; the template defines nothing "
                                                         "that shifts traffic"), stack_rollback  # fmt: skip
         if provider == "S3":
             return Strategy(StrategyClass.ALL_AT_ONCE, "S3 deploy replaces the objects at once"), Rollback(False, False, "an S3 deploy has no rollback")
+        if provider in (ci.SHELL_DEPLOY, ci.TERRAFORM_APPLY):
+            return command_facts(as_text(action.configuration.get("Command")) or provider)
         if judged.role is Role.DEPLOY and action.category is not Category.DEPLOY:
             return (Strategy(StrategyClass.UNKNOWN, f"a deploy run inside a {provider} action"),
                     Rollback(False, False, f"a {provider} action has no automatic rollback"))  # fmt: skip
         if link.note:
             return Strategy(StrategyClass.UNKNOWN, link.note), Rollback(None, None, link.note)
         return Strategy(StrategyClass.UNKNOWN, f"{provider} deploy"), Rollback(None, None, f"{provider}: rollback unknown")
+
+
+def command_facts(command: str) -> tuple[Strategy, Rollback]:
+    """What a deploy command does, where the command alone decides it."""
+    if command == "aws lambda update-function-code":
+        return (Strategy(StrategyClass.ALL_AT_ONCE, f"{command} replaces the function's code for every request at once"),
+                Rollback(False, False, f"{command} has no rollback"))  # fmt: skip
+    if command == "terraform apply":
+        return (Strategy(StrategyClass.UNKNOWN, "terraform apply: how the change rolls out is in the configuration it "
+                                                "applies, which this file does not show"),
+                Rollback(False, False, "Terraform does not roll back a failed apply"))  # fmt: skip
+    if command in ("serverless deploy", "sls deploy"):
+        return (Strategy(StrategyClass.STACK_UPDATE, f"{command} updates a CloudFormation stack"),
+                Rollback(True, False, "CloudFormation rolls back a failed stack update"))  # fmt: skip
+    return (Strategy(StrategyClass.UNKNOWN, f"{command}: how it rolls out is not in the file"),
+            Rollback(None, None, f"{command}: whether a failed deploy is undone is not in the file"))  # fmt: skip
 
 
 def _account(pipeline: Pipeline, action: Action, judged: DeployVerdict) -> tuple[str | Unknown | None, str]:
@@ -187,6 +229,29 @@ def _account(pipeline: Pipeline, action: Action, judged: DeployVerdict) -> tuple
             if ":role/" in value and DEPLOY_VARIABLES.search(str(item.get("name", ""))):
                 return account_of(value), f"the role in its variable {item.get('name')} ({value})"
     return pipeline.account, "the pipeline's own account (the action has no role of its own)"
+
+
+def stages_before(pipeline: Pipeline) -> list[frozenset[int]] | None:
+    """For a graph of stages (CI jobs and their `needs`): each stage's transitive predecessors; None when linear.
+    A name that no stage has (a job left out of the model) adds nothing; a cycle ends where it closes."""
+    if not pipeline.is_graph:
+        return None
+    index = {stage.name: i for i, stage in enumerate(pipeline.stages) if isinstance(stage.name, str)}
+    direct = []
+    for i, stage in enumerate(pipeline.stages):
+        needed = stage.needs if stage.needs is not None else ([pipeline.stages[i - 1].name] if i else [])
+        direct.append({index[name] for name in needed if name in index} - {i})  # type: ignore[index]
+    found = []
+    for i in range(len(direct)):
+        seen: set[int] = set()
+        todo = list(direct[i])
+        while todo:
+            j = todo.pop()
+            if j not in seen:
+                seen.add(j)
+                todo.extend(direct[j])
+        found.append(frozenset(seen - {i}))
+    return found
 
 
 def _environment_like(name: str) -> bool:

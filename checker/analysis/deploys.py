@@ -15,6 +15,8 @@ from enum import Enum
 
 from checker.analysis.environment import Confidence, words
 from checker.model import Action, Category, Unknown
+from checker.model import ci
+from checker.model.commands import DEPLOY_COMMANDS
 from checker.model.values import as_text
 
 
@@ -34,12 +36,6 @@ class DeployVerdict:
 
 
 DEPLOY_WORDS = {"deploy", "deployment", "release", "promote", "rollout", "publish"}
-DEPLOY_COMMANDS = re.compile(
-    r"\b(sam\s+deploy|cdk\s+deploy|aws\s+cloudformation\s+(deploy|create-stack|update-stack|execute-change-set)|"
-    r"aws\s+deploy\s+create-deployment|aws\s+ecs\s+update-service|aws\s+lambda\s+update-function-code|"
-    r"terraform\s+apply|serverless\s+deploy|sls\s+deploy|kubectl\s+apply|helm\s+(upgrade|install)|"
-    r"aws\s+s3\s+sync|copilot\s+(svc\s+)?deploy|eb\s+deploy)\b"
-)
 DEPLOY_VARIABLES = re.compile(r"(PIPELINE_EXECUTION_ROLE|CLOUDFORMATION_EXECUTION_ROLE|DEPLOY_ROLE|TARGET_ACCOUNT|STACK_NAME)")
 PREPARE_MODES = {"CHANGE_SET_REPLACE"}
 # Providers that exist only as Deploy actions: an unknown category does not hide what they do.
@@ -95,7 +91,7 @@ def _hidden_deploy(action: Action) -> str | None:
         return f"named '{named[0]}' with variable {deploy_variables[0]}"
     if deploy_variables and any(DEPLOY_COMMANDS.search(v) for v in _variable_values(action)):
         return f"variable {deploy_variables[0]}"
-    if named and as_text(action.provider) in ("CodeBuild", "Lambda", "Commands"):
+    if named and as_text(action.provider) in ("CodeBuild", "Lambda", "Commands", ci.CI_JOB):
         return f"named '{named[0]}'"
     return None
 

@@ -94,6 +94,9 @@ class EnvironmentMap:
 
     accounts: tuple[tuple[str, Tier], ...] = ()
     patterns: tuple[tuple[re.Pattern[str], Tier], ...] = field(default=())
+    # CI environments whose deployments wait for a reviewer (GitHub required reviewers, GitLab deployment
+    # approvals), as names or wildcards; None: the policy does not say, so such gates are unknown.
+    protected: tuple[str, ...] | None = None
 
 
 STRENGTH = {"policy account map": 100, "policy name pattern": 90, "target": 50, "action name": 30, "stage name": 20}

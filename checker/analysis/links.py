@@ -42,10 +42,18 @@ def _same(wanted: object, have: object, target: DeployTarget, action: Action) ->
     same_file = target.source.file == action.source.file
     if same_file and as_text(wanted) == f"${{{target.logical_id}}}":  # `!Ref Target` in the target's own template
         return True
+    if _same_module(target, action) and as_text(wanted) in (f"${{{target.logical_id}.id}}", f"${{{target.logical_id}.arn}}"):
+        return True  # a Terraform reference to the resource's id, in the same module
     if isinstance(wanted, str) and isinstance(have, str):
         return wanted == have
-    return (same_file and isinstance(wanted, Unknown) and isinstance(have, Unknown)
+    return ((same_file or _same_module(target, action)) and isinstance(wanted, Unknown) and isinstance(have, Unknown)
             and wanted.text is not None and wanted.text == have.text)  # fmt: skip
+
+
+def _same_module(target: DeployTarget, action: Action) -> bool:
+    """Both in the .tf files of one directory: one Terraform module."""
+    files = (target.source.file, action.source.file)
+    return all(f.endswith(".tf") for f in files) and os.path.dirname(files[0]) == os.path.dirname(files[1])
 
 
 class Linker:
@@ -119,7 +127,8 @@ class Linker:
         stack = CloudFormationStack(logical_id=str(config.get("StackName")), stack_name=config.get("StackName"),
                                     template_url=config.get("TemplatePath"))  # fmt: skip
         template_path = as_text(config.get("TemplatePath")) or ""
-        name = os.path.basename(template_path.partition("::")[2]) if "::" in template_path else ""
+        # CodePipeline writes `Artifact::path`; a deploy command in a CI job names the file itself
+        name = os.path.basename(template_path.partition("::")[2] if "::" in template_path else template_path)
         overrides = _overrides(config.get("ParameterOverrides"))
         if not name:
             return Link((stack,), f"stack {stack.stack_name}; no TemplatePath to read its resources from", tuple(sorted(overrides.items())))

@@ -80,4 +80,8 @@ def same_account(a: object, b: object) -> bool | None:
 
 def describe(account: object) -> str:
     """An account for a message: the number, or its unresolved text with the reason."""
-    return account if isinstance(account, str) else f"{account} (unknown: {account.reason})" if isinstance(account, Unknown) else "unknown"
+    if isinstance(account, str):
+        return account
+    if isinstance(account, Unknown):
+        return f"{account.text} (unknown: {account.reason})" if account.text else f"unknown ({account.reason})"
+    return "unknown"

@@ -162,6 +162,7 @@ def _build(
         accounts += [(account, Tier(tier)) for account in (spec or {}).get("accounts") or ()]
         patterns += [(re.compile(pattern), Tier(tier)) for pattern in (spec or {}).get("names") or ()]
     rules = raw.get("rules") or {}
+    protected = tuple(raw["protected_environments"] or ()) if "protected_environments" in raw else None
     exemptions = tuple(
         Exemption(
             rule=item["rule"],
@@ -177,7 +178,7 @@ def _build(
     return Policy(
         name=raw.get("name") or name,
         file=file,
-        environments=EnvironmentMap(accounts=tuple(accounts), patterns=tuple(patterns)),
+        environments=EnvironmentMap(accounts=tuple(accounts), patterns=tuple(patterns), protected=protected),
         select=tuple(rules.get("select", ("PL",))),
         ignore=tuple(rules.get("ignore", ())),
         severity=FrozenDict((code, Severity(word)) for code, word in (rules.get("severity") or {}).items()),
@@ -200,6 +201,7 @@ def _merge(base: Policy, child: Policy, raw: Mapping[str, Any]) -> Policy:
         environments=EnvironmentMap(
             accounts=child.environments.accounts + base.environments.accounts,
             patterns=child.environments.patterns + base.environments.patterns,
+            protected=child.environments.protected if "protected_environments" in raw else base.environments.protected,
         ),
         select=child.select if "select" in rules else base.select,
         ignore=child.ignore if "ignore" in rules else base.ignore,

@@ -143,7 +143,12 @@ class RuleContext:
         return [f for f in self.analysis.deploys(pipeline) if f.environment.tier in NONPROD]
 
     def approvals(self, pipeline: Pipeline) -> list[ActionFacts]:
+        """Approvals that make a person approve."""
         return self.analysis.approvals(pipeline)
+
+    def maybe_approvals(self, pipeline: Pipeline) -> list[ActionFacts]:
+        """Approval gates the files and the policy leave open (a CI environment whose reviewers are not declared)."""
+        return self.analysis.maybe_approvals(pipeline)
 
     def prod_deploys(self, pipeline: Pipeline) -> list[ActionFacts]:
         return self.deploys(pipeline, Tier.PROD)

@@ -20,7 +20,9 @@ class ProdDeployWithoutApproval(Rule):
 
     ## Use instead
     An `Approval`/`Manual` action in a stage between staging and prod, or at a lower `RunOrder` than the
-    deploy in the prod stage.
+    deploy in the prod stage. In GitHub Actions or GitLab CI: a job `environment:` with required reviewers
+    (GitHub) or deployment approvals (GitLab) that the policy declares in `protected_environments`, a
+    `when: manual` job (GitLab), or a job the deploy `needs` that waits for approvers.
     """
 
     code = "PL101"
@@ -42,13 +44,22 @@ class ProdDeployWithoutApproval(Rule):
             if undecided:
                 yield self.unknown(f"the run order of {undecided[0].label} or of {deploy.label} is unknown", deploy)
                 continue
-            parallel = [related(a, f"{a.label} runs in parallel with the deploy (same run order): it gates nothing")
-                        for a in approvals if a.stage_index == deploy.stage_index and a.runs_before(deploy) is False
-                        and not deploy.runs_before(a)]  # fmt: skip
+            maybe = [a for a in ctx.maybe_approvals(pipeline) if a.runs_before(deploy) is not False]
+            if maybe:
+                yield self.unknown(f"{deploy.label} deploys to production after {maybe[-1].label}: "
+                                   f"{maybe[-1].gate.reason}", deploy)  # type: ignore[union-attr]  # fmt: skip
+                continue
+            parallel = [related(a, f"{a.label} runs in parallel with the deploy ("
+                                   + ("same run order" if a.stage_index == deploy.stage_index else "neither waits for "
+                                      "the other") + "): it gates nothing")
+                        for a in approvals if a.runs_before(deploy) is False and deploy.runs_before(a) is False]
             after = [related(a, f"{a.label} runs after the deploy") for a in approvals if deploy.runs_before(a)]
+            idle = [related(g, f"{g.label} does not gate it: {g.gate.reason}")  # type: ignore[union-attr]
+                    for g in ctx.actions(pipeline) if g.gate is not None and g.gate.approves is False
+                    and g.runs_before(deploy)]  # fmt: skip
             yield self.failed(
                 deploy,
                 f"{deploy.label} deploys to production ({deploy.environment.explain()}) without a manual approval "
                 "before it",
-                *parallel, *after,
+                *parallel, *after, *idle,
             )

@@ -1,9 +1,20 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from checker.model import Pipeline, Severity
+from checker.analysis.core import ActionFacts
+from checker.model import Pipeline, Severity, SourceFormat
+from checker.model.values import as_text
 from checker.rules.base import Rule, RuleContext, Verdict
+
+NOTIFY = re.compile(r"(?i)notif|slack|teams|e-?mail|\bmail\b|sns\s+publish|chat|webhook|pagerduty|opsgenie")
+
+
+def notifies(facts: ActionFacts) -> bool:
+    """A CI step that tells people something: its name or commands speak of notifying, chat or mail."""
+    texts = [as_text(facts.action.name) or ""] + [as_text(c) or "" for c in facts.action.commands]
+    return any(NOTIFY.search(text) for text in texts)
 
 
 class ApprovalWithoutNotification(Rule):
@@ -18,7 +29,9 @@ class ApprovalWithoutNotification(Rule):
 
     ## Use instead
     Set `NotificationArn` to an SNS topic the approvers subscribe to (and `ExternalEntityLink` to the change
-    to review).
+    to review). GitHub notifies an environment's required reviewers itself; GitLab tells nobody that a
+    deployment waits for approval or a manual job to be started, so add a notification step (a chat or e-mail
+    message) before the gate.
     """
 
     code = "PL102"
@@ -35,6 +48,20 @@ class ApprovalWithoutNotification(Rule):
             yield self.not_applicable("no approval gates a production deploy (PL101 reports that)")
             return
         for gate in gates:
+            told = gate.gate.notifies if gate.gate is not None else None
+            if told:
+                yield self.passed(f"{gate.label}: {told}")
+                continue
+            if gate.pipeline.format.is_ci:
+                told_by = [a for a in ctx.actions(pipeline) if a.runs_before(gate) and notifies(a)]
+                if told_by:
+                    yield self.passed(f"{told_by[-1].label} tells people before {gate.label} waits")
+                    continue
+                why = ("GitLab does not notify approvers of a waiting deployment or manual job"
+                       if gate.pipeline.format is SourceFormat.GITLAB_CI else "the file names nobody to notify")
+                yield self.failed(gate, f"{gate.label} gates production, but nobody is told that a release waits: "
+                                        f"{why}")  # fmt: skip
+                continue
             topic = gate.action.configuration.get("NotificationArn")
             if topic is None or topic == "":
                 yield self.failed(gate.action.configuration_ref("NotificationArn") if gate.action.configuration

@@ -51,6 +51,9 @@ class CrossAccountArtifactsWithoutCmk(Rule):
     severity = Severity.HIGH
 
     def check(self, pipeline: Pipeline, ctx: RuleContext) -> Iterator[Verdict]:
+        if pipeline.format.is_ci:
+            yield self.not_applicable(f"a {pipeline.format.value} workflow keeps no CodePipeline artifact store")
+            return
         actions = [f for f in ctx.actions(pipeline) if f.action.role_arn is not None]
         crossing = [f for f in actions if same_account(f.account, pipeline.account) is False]
         if not crossing:
