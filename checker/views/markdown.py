@@ -64,8 +64,8 @@ def _blocks(report: Report, detail: Detail) -> list[Block]:
     rows = matrix.rows(report)
     controls = [] if matrix.unchecked(report) else matrix.controls(report, rows)  # no table of empty cells
     sections = [("Summary", [_summary(report, rows)]), ("Control matrix", [_matrix(report, rows)]),
-                ("Findings", _findings(report, rows)), ("Unknown", _unknown(rows)),
-                ("Suppressed", _suppressed(report)), ("Load problems", _problems(report.problems)),
+                ("Findings", _findings(report, rows)), ("Load problems", _problems(report.problems)),
+                ("Unknown", _unknown(rows)), ("Suppressed", _suppressed(report)),
                 ("Framework controls", _frameworks(controls, rows))]  # fmt: skip
     if detail > Detail.OUTLINE:
         sections.append(("Pipelines", _pipelines(report, rows, detail)))
@@ -91,17 +91,20 @@ def _note(detail: Detail, dropped: list[str], limit: int | None) -> str:
 
 
 def _cut(blocks: list[Block], limit: int) -> str:
-    """The first blocks that fit, whole: a table or a <details> cut in the middle would swallow the rest."""
+    """The first blocks that fit, whole (a table or a <details> cut in the middle would swallow the rest); the
+    summary and the load problems always stay, since without them a reader trusts an incomplete result."""
     worst = len(_note(Detail.OUTLINE, [f"the rest of {name}" for name, _ in blocks], limit))
-    kept = blocks[:1]  # the summary, whatever the limit
-    for block in blocks[1:]:
-        if len(_join(kept + [block])) + worst + 2 > limit:
+    kept = {index for index, (name, _) in enumerate(blocks) if index == 0 or name == "Load problems"}
+    for index in range(1, len(blocks)):
+        if index in kept:
+            continue
+        if len(_join(blocks[i] for i in sorted(kept | {index}))) + worst + 2 > limit:
             break
-        kept.append(block)
-    whole = {name for name, _ in kept}
-    dropped = dict.fromkeys(name for name, _ in blocks[len(kept):])
+        kept.add(index)
+    whole = {blocks[i][0] for i in kept}
+    dropped = dict.fromkeys(name for i, (name, _) in enumerate(blocks) if i not in kept)
     names = [f"the rest of {name}" if name in whole else name for name in dropped]
-    return _join(_noted(kept, _note(Detail.OUTLINE, names, limit)))
+    return _join(_noted([blocks[i] for i in sorted(kept)], _note(Detail.OUTLINE, names, limit)))
 
 
 # --- sections

@@ -54,7 +54,8 @@ def summary(ws: Workspace) -> str:
     read = sum(1 for f in ws.files if f.kind is not None)
     if not ws.pipelines:
         return (f"No pipelines found in {len(ws.files)} file(s) ({read} recognised). pipelint reads CodePipeline JSON "
-                "(get-pipeline output), CloudFormation/SAM templates and CDK cloud assemblies (cdk.out).")  # fmt: skip
+                "(get-pipeline output), CloudFormation/SAM templates, CDK cloud assemblies (cdk.out), Terraform "
+                "(.tf, plan JSON), GitHub Actions workflows and GitLab CI files.")  # fmt: skip
     targets = len(ws.targets)
     return f"{len(ws.pipelines)} pipeline(s) and {targets} deploy target(s) from {read} file(s)."
 
@@ -62,6 +63,8 @@ def summary(ws: Workspace) -> str:
 def _pipeline_text(ws: Workspace, analysis: Analysis, p: Pipeline, style: Style) -> list[str]:
     kind = _short(p.pipeline_type)
     head = f"{style.bold(p.label)}  ({p.format.value}, {kind}, account {_short(p.account)}, region {_short(p.region)})"
+    if p.format.is_ci:  # a CI workflow has no pipeline type, account or region of its own
+        head = f"{style.bold(p.label)}  ({p.format.value})"
     lines = [head, f"  {_where(ws, p.source)}"]
     for store in p.artifact_stores:
         key = store.encryption_key

@@ -1,0 +1,276 @@
+"""GitLab CI files (`.gitlab-ci.yml`): the pipeline of a push to the default branch, and of a tag push when
+some job runs only for tags.
+
+Jobs are stages of the model. A job waits for the jobs it `needs`, or else for every job of the earlier GitLab
+stages, except manual jobs that do not block (`when: manual` with `allow_failure` left true). `when: manual` gates
+the job itself; its `environment:` names its environment (a gate when the policy declares it protected). `rules`,
+`only` and `except` are decided for each kind of run (`$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH` holds on the
+default branch, `main` unless the file names only `master`); a rule pipelint cannot decide keeps the job.
+`extends` and the file's `default:`/top-level `before_script` are applied; `include`d files are not read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from checker.loaders.base import LoadOptions, LoadResult, report_reader_findings
+from checker.loaders.ci.conditions import UNKNOWN, decide
+from checker.loaders.ci.graph import order
+from checker.loaders.ci.jobs import Job, StageBuilder, Step, role, value
+from checker.model import Pipeline, ProblemSeverity, Scenario, SourceFormat, SourceRef, ci
+from checker.model.source import Path
+from checker.sources.document import Document
+
+NAME = "gitlab-ci"
+RESERVED = {"default", "include", "stages", "variables", "workflow", "image", "services", "cache", "before_script",
+            "after_script", "types", "spec"}  # fmt: skip
+DEFAULT_STAGES = [".pre", "build", "test", "deploy", ".post"]
+JOB_KEYS = {"script", "trigger"}
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+MAX_EXTENDS = 10
+
+
+def sniff(doc: Document) -> bool:
+    value_ = doc.value
+    if not isinstance(value_, dict) or "jobs" in value_ and ("on" in value_ or True in value_):
+        return False
+    if "Resources" in value_ or "AWSTemplateFormatVersion" in value_:
+        return False
+    jobs = [v for k, v in value_.items() if k not in RESERVED and isinstance(v, dict)]
+    scripted = any(JOB_KEYS & v.keys() for v in jobs)  # a job runs a script or triggers a pipeline
+    return scripted or isinstance(value_.get("stages"), list) and any("extends" in v for v in jobs)
+
+
+def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
+    result = LoadResult(NAME)
+    report_reader_findings(doc, result, "GitLab CI")
+    config = doc.value
+    assert isinstance(config, dict)
+    for include in _list(config.get("include")):
+        shown = include if isinstance(include, str) else next(iter(include.values()), "?") if isinstance(include, dict) else include
+        result.problem(doc, f"includes {shown}; pipelint reads only this file, so jobs defined there are not checked",
+                       *_where(doc, ("include",)), severity=ProblemSeverity.WARNING)  # fmt: skip
+    variables = _variables(config.get("variables"), {})
+    stages = [str(s) for s in config.get("stages") or DEFAULT_STAGES] if isinstance(config.get("stages"), list) else DEFAULT_STAGES
+    default_branch = "master" if "master" in str(config) and "main" not in str(config) else "main"
+    jobs = {k: _resolved(config, k, result, doc) for k, v in config.items()
+            if k not in RESERVED and not str(k).startswith(".") and isinstance(v, dict)}  # fmt: skip
+    runs = [("CI_COMMIT_BRANCH", default_branch)]
+    if re.search(r"CI_COMMIT_TAG|\btags\b", str({k: (v.get("rules"), v.get("only"), v.get("except")) for k, v in jobs.items()})):
+        runs.append(("CI_COMMIT_TAG", "a tag"))
+    name = _workflow_name(config) or os.path.basename(doc.file)
+    defaults = {key: (_dict(config.get("default"))[key], ("default", key)) if key in _dict(config.get("default"))
+                else (config[key], (key,)) for key in ("before_script",) if key in config or key in _dict(config.get("default"))}  # fmt: skip
+    for variable, run_value in runs:
+        lookup = _run(variable, run_value, default_branch, variables)
+        if _decide_rules(_dict(config.get("workflow")).get("rules"), lookup)[0] is False:
+            continue
+        pipeline_jobs = _jobs(jobs, stages, variables, lookup, doc, result, default_branch, variable, defaults)
+        builder = StageBuilder(doc.file, ci.GITLAB_ENVIRONMENT)
+        placed = order(pipeline_jobs, result, doc, known=set(jobs)) if pipeline_jobs else []
+        scenario = Scenario(((( variable, run_value),),)) if len(runs) > 1 else Scenario()
+        result.pipelines.append(Pipeline(name=name, format=SourceFormat.GITLAB_CI, pipeline_type=None, scenario=scenario,
+                                         stages=tuple(builder.stage(job, needs) for job, needs in placed),
+                                         source=SourceRef(doc.file, ())))  # fmt: skip
+    return result
+
+
+def _where(doc: Document, path: Path) -> tuple[int | None, int | None]:
+    span = doc.spans(path)
+    return (span.line, span.column) if span else (None, None)
+
+
+def _list(raw: object) -> list:
+    return raw if isinstance(raw, list) else [] if raw is None else [raw]
+
+
+def _dict(raw: object) -> dict:
+    return raw if isinstance(raw, dict) else {}
+
+
+def _workflow_name(config: dict) -> str | None:
+    name = _dict(config.get("workflow")).get("name")
+    return name if isinstance(name, str) and "$" not in name else None
+
+
+def _resolved(config: dict, name: str, result: LoadResult, doc: Document, depth: int = 0) -> dict:
+    """A job with what it `extends` merged in (the job's own keys win; mappings merge key by key)."""
+    job = config.get(name)
+    if not isinstance(job, dict):
+        return {}
+    bases = _list(job.get("extends"))
+    if not bases or depth > MAX_EXTENDS:
+        return job
+    merged: dict = {}
+    for base in bases:
+        if isinstance(base, str) and isinstance(config.get(base), dict):
+            merged = _merge(merged, _resolved(config, base, result, doc, depth + 1))
+        else:
+            result.problem(doc, f"job '{name}' extends '{base}', which is not in this file", *_where(doc, (name, "extends")),
+                           severity=ProblemSeverity.WARNING)  # fmt: skip
+    return _merge(merged, {k: v for k, v in job.items() if k != "extends"})
+
+
+def _merge(base: dict, top: dict) -> dict:
+    out = dict(base)
+    for key, item in top.items():
+        out[key] = _merge(out[key], item) if isinstance(item, dict) and isinstance(out.get(key), dict) else item
+    return out
+
+
+def _variables(raw: object, outer: dict[str, object]) -> dict[str, object]:
+    """Variables the file sets; one with a `description` is asked for when the pipeline runs: unknown."""
+    found = dict(outer)
+    for key, item in _dict(raw).items():
+        if isinstance(item, dict):
+            default = item.get("value")
+            found[str(key)] = UNKNOWN if "description" in item or "options" in item else default
+        else:
+            found[str(key)] = item if item is None else str(item)
+    return found
+
+
+def _run(variable: str, run_value: str, default_branch: str, variables: dict[str, object]) -> object:
+    on_branch = variable == "CI_COMMIT_BRANCH"
+    known = {"CI_DEFAULT_BRANCH": default_branch, "CI_COMMIT_BRANCH": run_value if on_branch else None,
+             "CI_COMMIT_REF_NAME": run_value, "CI_COMMIT_TAG": None if on_branch else run_value,
+             "CI_PIPELINE_SOURCE": "push", "CI_MERGE_REQUEST_ID": None, "CI_MERGE_REQUEST_IID": None,
+             "CI_OPEN_MERGE_REQUESTS": None, "CI_COMMIT_REF_PROTECTED": "true"}  # fmt: skip
+
+    def lookup(name: str) -> object:
+        if name in known:
+            return known[name]
+        found = variables.get(name, UNKNOWN)
+        return UNKNOWN if found is UNKNOWN or isinstance(found, str) and "$" in found else found
+
+    return lookup
+
+
+def _decide_rules(rules: object, lookup: object) -> tuple[bool | None, dict]:
+    """Whether the job runs (None: unknown), and the first rule that decided it."""
+    if not isinstance(rules, list):
+        return True, {}
+    for rule in rules:
+        if not isinstance(rule, dict):
+            continue
+        decided = True if "if" not in rule else decide(rule["if"], lookup)  # type: ignore[arg-type]
+        if rule.get("changes") is not None or rule.get("exists") is not None:
+            decided = None if decided is not False else False
+        if decided is None:
+            return None, rule
+        if decided:
+            return rule.get("when") != "never", rule
+    return False, {}
+
+
+def _only(job: dict, variable: str, run_value: str, default_branch: str) -> bool | None:
+    """`only` / `except` refs for this run (`branches`, `tags`, names and /regex/)."""
+    def matches(refs: object) -> bool | None:
+        refs = refs.get("refs") if isinstance(refs, dict) else refs
+        found: bool | None = False
+        for ref in _list(refs):
+            ref = str(ref)
+            if ref == ("tags" if variable == "CI_COMMIT_TAG" else "branches") or ref == "pushes":
+                return True
+            if ref.startswith("/") and ref.rstrip("imx").endswith("/") and variable == "CI_COMMIT_BRANCH":
+                found = None if len(ref) > 100 else bool(re.search(ref.strip("/imx"), run_value)) or found
+            elif variable == "CI_COMMIT_BRANCH" and ref in (run_value, default_branch):
+                return True
+        return found
+
+    if job.get("only") is not None and matches(job["only"]) is False:
+        return False
+    if job.get("except") is not None and matches(job["except"]) is True:
+        return False
+    return True
+
+
+def _jobs(jobs: dict[str, dict], stages: list[str], variables: dict, lookup: object, doc: Document, result: LoadResult,
+          default_branch: str, variable: str, defaults: dict[str, tuple[object, Path]]) -> list[Job]:  # fmt: skip
+    run_value = lookup("CI_COMMIT_REF_NAME")  # type: ignore[operator]
+    found: list[tuple[int, Job, bool]] = []
+    for index, (name, raw) in enumerate(jobs.items()):
+        runs, rule = _decide_rules(raw.get("rules"), lookup)
+        if runs is False or raw.get("rules") is None and _only(raw, variable, str(run_value), default_branch) is False:
+            continue
+        when = rule.get("when", raw.get("when") if "rules" not in raw else None) or "on_success"
+        if when == "never":
+            continue
+        manual = when == "manual"
+        allow = rule.get("allow_failure", raw.get("allow_failure"))
+        if allow is None:  # a manual job lets later stages go on, unless a rule made it manual
+            allow = manual and "rules" not in raw
+        blocking = allow is False
+        stage = str(raw.get("stage", "test"))
+        if stage not in stages:
+            result.problem(doc, f"job '{name}' is in stage '{stage}', which the file's stages do not list",
+                           *_where(doc, (name, "stage")))  # fmt: skip
+        job = _job(name, raw, variables, manual, defaults)
+        found.append((stages.index(stage) if stage in stages else len(stages), job, blocking))
+    for position, job, _ in found:
+        raw = jobs[job.id]
+        if raw.get("needs") is not None:
+            job.needs = tuple(str(n.get("job") if isinstance(n, dict) else n) for n in _list(raw["needs"]))
+        else:
+            job.needs = tuple(other.id for p, other, blocks in found if p < position and blocks)
+    return [job for _, job, _ in sorted(found, key=lambda item: item[0])]
+
+
+def _job(name: str, raw: dict, variables: dict, manual: bool, defaults: dict[str, tuple[object, Path]]) -> Job:
+    path: Path = (name,)
+    env = _variables(raw.get("variables"), variables)
+    job = Job(id=name, path=path, manual=path + ("when",) if manual and "when" in raw else path if manual else None)
+    environment = raw.get("environment")
+    action = "start"
+    if isinstance(environment, dict):
+        action = str(environment.get("action", "start"))
+        job.environment, job.environment_path = value(_expand(environment.get("name"), env)), path + ("environment", "name")
+    elif environment is not None:
+        job.environment, job.environment_path = value(_expand(environment, env)), path + ("environment",)
+    if action != "start":  # stop, prepare, verify, access: no deployment
+        job.environment = None
+    assumed = next((env[k] for k in ("AWS_ROLE_ARN", "ROLE_ARN", "AWS_ROLE_TO_ASSUME") if isinstance(env.get(k), str)), None)
+    job.role = role(assumed) if assumed else None
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    job.region = value(region) if isinstance(region, str) else None
+    if raw.get("trigger") is not None:
+        trigger = raw["trigger"]
+        job.calls = str(trigger.get("project") or trigger.get("include") or "?") if isinstance(trigger, dict) else str(trigger)
+        job.calls_path = path + ("trigger",)
+        return job
+    for key in ("before_script", "script"):
+        lines, at = raw.get(key), path + (key,)
+        if lines is None and key in defaults:
+            lines, at = defaults[key]
+        for index, line, where in _lines(lines, at):
+            job.steps.append(Step(path=where, script=str(_expand(line, env))))
+    artifacts = raw.get("artifacts")
+    if isinstance(artifacts, dict) and artifacts.get("paths"):
+        job.outputs = (f"{name} artifacts",)
+    return job
+
+
+def _lines(raw: object, path: Path, depth: int = 0):  # type: ignore[no-untyped-def]
+    """Script lines, nested lists (from YAML anchors) flattened as GitLab does."""
+    if isinstance(raw, str):
+        yield 0, raw, path
+        return
+    for index, item in enumerate(_list(raw)):
+        if isinstance(item, list) and depth < 10:
+            yield from _lines(item, path + (index,), depth + 1)
+        elif isinstance(item, (str, int, float)):
+            yield index, str(item), path + (index,)
+
+
+def _expand(raw: object, env: dict[str, object]) -> object:
+    """`$VAR` and `${VAR}` of variables the file sets filled in; the others kept as `${VAR}`."""
+    if not isinstance(raw, str):
+        return raw
+
+    def variable(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        found = env.get(name)
+        return found if isinstance(found, str) and "$" not in found else "${" + name + "}"
+
+    return _VAR.sub(variable, raw)
