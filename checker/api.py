@@ -24,12 +24,14 @@ if TYPE_CHECKING:
     from checker.policy.model import Policy
 
 
-def load(paths: str | Iterable[str], *, params: Mapping[str, str] | None = None) -> Workspace:
-    """Every pipeline definition under `paths` (files or folders), with `params` as template parameter values."""
+def load(paths: str | Iterable[str], *, params: Mapping[str, str] | None = None,
+         var_files: Iterable[str] = ()) -> Workspace:  # fmt: skip
+    """Every pipeline definition under `paths` (files or folders), with `params` as template parameter values
+    (and Terraform variable values), and `var_files` as Terraform variable files read after the modules' own."""
     from checker.load import load_workspace
     from checker.loaders.base import LoadOptions
 
-    return load_workspace(_paths(paths), LoadOptions(parameters=dict(params or {})))
+    return load_workspace(_paths(paths), LoadOptions(parameters=dict(params or {}), var_files=tuple(var_files)))
 
 
 def policy_from(pack: str | Policy | None = None, *, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Policy:

@@ -12,6 +12,9 @@ from typing import Iterator
 from checker.loaders import cdk, codepipeline_json
 from checker.loaders.base import LoadOptions, LoadResult
 from checker.loaders.cloudformation import loader as cloudformation
+from checker.loaders.ci import github, gitlab
+from checker.loaders.terraform import files as terraform_files
+from checker.loaders.terraform import plan as terraform_plan
 from checker.model import LoadProblem, ProblemSeverity, SourceFormat, SourceRef, Workspace
 from checker.model.workspace import FileSummary
 from checker.sources.document import Document, open_document
@@ -19,10 +22,10 @@ from checker.sources.errors import LoadError
 from checker.sources.positions import SourceIndex, SpanFinder
 
 # The loaders, in the order they are asked whether a file is theirs.
-LOADERS = (codepipeline_json, cloudformation)
+LOADERS = (terraform_plan, codepipeline_json, cloudformation, github, gitlab)
 
 CANDIDATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
-LATER_FORMATS = {".tf": "Terraform", ".tfvars": "Terraform variables", ".hcl": "HCL"}
+TERRAFORM_SUFFIX = terraform_files.TERRAFORM_SUFFIX
 SKIPPED_DIRECTORIES = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".terraform",
                        ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".vscode"}  # fmt: skip
 
@@ -36,6 +39,7 @@ class _Run:
     problems: list[LoadProblem] = dataclasses.field(default_factory=list)
     files: list[FileSummary] = dataclasses.field(default_factory=list)
     disk: dict[str, str] = dataclasses.field(default_factory=dict)  # display path -> path on disk
+    finders: dict[str, SpanFinder] = dataclasses.field(default_factory=dict)  # files whose positions stay in memory
 
     def fail(self, file: str, message: str, line: int | None = None, column: int | None = None,
              severity: ProblemSeverity = ProblemSeverity.ERROR) -> None:  # fmt: skip
@@ -49,14 +53,25 @@ class _Run:
 
 def load_workspace(paths: list[str], options: LoadOptions | None = None) -> Workspace:
     run = _Run(options or LoadOptions(), SourceIndex(lambda file: _reopen(run, file)))
+    named: dict[str, tuple[list[str], list[str]]] = {}  # Terraform files named on the command line, by directory
     for path in paths:
         if not os.path.exists(path):
             run.fail(path, "no such file or directory")
         elif os.path.isdir(path):
             for file, display in _walk(run, path):
                 _load_file(run, file, display, explicit=False)
+        elif path.endswith(TERRAFORM_SUFFIX) or terraform_files.is_variables_file(path):
+            tf, variables = named.setdefault(os.path.dirname(os.path.abspath(path)), ([], []))
+            (tf if path.endswith(TERRAFORM_SUFFIX) else variables).append(path)
         else:
             _load_file(run, path, os.path.normpath(path), explicit=True)
+    for directory, (tf, variables) in named.items():
+        if not tf:
+            for path in variables:
+                run.fail(os.path.normpath(path), "a Terraform variables file without a .tf file of its directory in "
+                         "the run; it was not used", severity=ProblemSeverity.WARNING)  # fmt: skip
+            continue
+        _load_module(run, directory, [(p, os.path.normpath(p)) for p in tf], [(p, os.path.normpath(p)) for p in variables])
     return Workspace(
         pipelines=tuple(run.pipelines),
         targets=tuple(run.targets),
@@ -73,14 +88,51 @@ def _walk(run: _Run, top: str) -> Iterator[tuple[str, str]]:
             subdirectories[:] = []  # the assembly's manifest says which templates to read
             yield os.path.join(directory, "manifest.json"), os.path.normpath(os.path.join(directory, "manifest.json"))
             continue
-        for name in sorted(files):
+        names = sorted(files)
+        modules = [n for n in names if n.endswith(TERRAFORM_SUFFIX) and os.path.isfile(os.path.join(directory, n))]
+        if modules:  # a directory's .tf files are one module, and Terraform reads its variable files by name
+            automatic = terraform_files.automatic_variable_files(names)
+            _load_module(run, directory, [_pair(directory, n) for n in modules], [_pair(directory, n) for n in automatic])
+        for name in names:
             path = os.path.join(directory, name)
             suffix = os.path.splitext(name)[1].lower()
-            if suffix in LATER_FORMATS:
-                run.fail(os.path.normpath(path), f"{LATER_FORMATS[suffix]} files are not read by this version of "
-                         "pipelint; the file was not checked", severity=ProblemSeverity.WARNING)  # fmt: skip
-            elif suffix in CANDIDATE_SUFFIXES and os.path.isfile(path):
+            if suffix in CANDIDATE_SUFFIXES and os.path.isfile(path) and not terraform_files.is_variables_file(name):
                 yield path, os.path.normpath(path)
+
+
+def _pair(directory: str, name: str) -> tuple[str, str]:
+    path = os.path.join(directory, name)
+    return path, os.path.normpath(path)
+
+
+def _load_module(run: _Run, directory: str, sources: list[tuple[str, str]], variables: list[tuple[str, str]]) -> None:
+    """One Terraform module: its .tf files together, with the variable files that apply to it."""
+    from checker.loaders.terraform import loader as terraform  # the HCL parser costs an import only when needed
+
+    try:
+        loaded = terraform.load_module(os.path.normpath(directory), [terraform.SourceFile(*s) for s in sources],
+                                       [terraform.SourceFile(*v) for v in variables], run.options)  # fmt: skip
+    except Exception as error:  # noqa: BLE001 - a loader bug must not hide the other files
+        for _, display in sources:
+            run.crash(display, error)
+        return
+    result = loaded.result
+    run.pipelines.extend(result.pipelines)
+    run.targets.extend(result.targets)
+    run.problems.extend(result.problems)
+    for path, display in sources:
+        run.disk[display] = path
+        if display not in loaded.files:
+            run.files.append(FileSummary(file=display, kind=None, note="could not be parsed"))
+            continue
+        spans = loaded.spans.get(display, {})
+        mine = [p for p in result.pipelines if p.source.file == display]
+        targets = [t for t in result.targets if t.source.file == display]
+        run.files.append(FileSummary(file=display, kind=terraform.NAME, pipelines=len(mine), targets=len(targets)))
+        run.finders[display] = spans.get
+        run.index.record(display, spans.get, set(spans))
+    for display in loaded.variable_files:
+        run.files.append(FileSummary(file=display, kind=terraform.NAME, note="Terraform variables"))
 
 
 def _is_assembly(path: str) -> bool:
@@ -116,7 +168,8 @@ def _load_file(run: _Run, path: str, display: str, explicit: bool) -> None:
         return
     note = _other_format(doc)
     if note or explicit:
-        message = note or "not a pipeline definition pipelint reads (CodePipeline JSON, CloudFormation, CDK cloud assembly)"
+        message = note or ("not a pipeline definition pipelint reads (CodePipeline JSON, CloudFormation, CDK cloud "
+                           "assembly, Terraform, GitHub Actions, GitLab CI)")
         run.fail(display, message, severity=ProblemSeverity.WARNING)
     else:
         run.files.append(FileSummary(file=display, kind=None, note="not a pipeline definition"))
@@ -163,6 +216,8 @@ def _refs(value: object) -> Iterator[SourceRef]:
 
 
 def _reopen(run: _Run, file: str) -> SpanFinder | None:
+    if file in run.finders:
+        return run.finders[file]
     try:
         return open_document(run.disk.get(file, file), file).spans
     except (LoadError, OSError):
@@ -171,10 +226,6 @@ def _reopen(run: _Run, file: str) -> SpanFinder | None:
 
 def _other_format(doc: Document) -> str | None:
     value = doc.value
-    if isinstance(value, dict) and "jobs" in value and ("on" in value or True in value):
-        return "a GitHub Actions workflow: not read by this version of pipelint; the file was not checked"
-    if isinstance(value, dict) and ("stages" in value or any(isinstance(v, dict) and "script" in v for v in value.values())):
-        return "a GitLab CI file: not read by this version of pipelint; the file was not checked"
     if isinstance(value, dict) and "option_settings" in value:
         return "Elastic Beanstalk .ebextensions settings: not linked to environments by this version of pipelint"
     return None

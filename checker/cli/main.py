@@ -70,13 +70,19 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE",
         help="a CloudFormation template parameter value (repeatable); also pseudo parameters such as "
-             "AWS::AccountId=111111111111 or AWS::Region=eu-west-1",
+             "AWS::AccountId=111111111111 or AWS::Region=eu-west-1; for Terraform, an input variable's value",
     )  # fmt: skip
     parser.add_argument(
         "--params", action="append", default=[], metavar="FILE",
         help="template parameter values from a file: a CloudFormation TemplateConfiguration JSON "
              '({"Parameters": {...}}), the CLI list ([{"ParameterKey": ..., "ParameterValue": ...}]) or a '
              "JSON object of names to values; --param wins over it",
+    )  # fmt: skip
+    parser.add_argument(
+        "--var-file", action="append", default=[], metavar="FILE", dest="var_files",
+        help="a Terraform variables file (.tfvars or .tfvars.json; repeatable), read after the module's "
+             "terraform.tfvars and *.auto.tfvars, as `terraform plan -var-file` does; --param NAME=VALUE sets one "
+             "variable and wins over all files",
     )  # fmt: skip
     parser.add_argument(
         "--max-file-size", type=_megabytes, default=MAX_FILE_BYTES / 1048576, metavar="MB",
@@ -203,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    options = LoadOptions(parameters=collect(args.param, args.params), max_file_bytes=int(args.max_file_size * 1048576))
+    options = LoadOptions(parameters=collect(args.param, args.params), max_file_bytes=int(args.max_file_size * 1048576),
+                          var_files=tuple(args.var_files))  # fmt: skip
     if args.command == "run":
         from checker.cli.run import run
 

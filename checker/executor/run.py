@@ -24,6 +24,9 @@ def blockers(pipeline: Pipeline) -> list[str]:
     """Why the executor cannot run this pipeline (empty when it can)."""
     from checker.executor.handlers import unsupported
 
+    if pipeline.format.is_ci:
+        return [f"it is a {pipeline.format.value} workflow; the executor runs CodePipeline pipelines (get-pipeline "
+                "JSON, CloudFormation, CDK, Terraform)"]  # fmt: skip
     reasons = []
     if not pipeline.stages:
         reasons.append("it has no stages")

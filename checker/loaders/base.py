@@ -14,6 +14,7 @@ from checker.sources.read import MAX_FILE_BYTES
 class LoadOptions:
     parameters: dict[str, str] = field(default_factory=dict)  # --param and --params: template parameter values
     max_file_bytes: int = MAX_FILE_BYTES
+    var_files: tuple[str, ...] = ()  # --var-file: Terraform variable files, read after the module's own
 
 
 @dataclass(slots=True)
