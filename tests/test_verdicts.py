@@ -3,6 +3,8 @@ pipelines from ../shared/corpus as their MANIFEST notes describe them."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from checker.engine.run import lint
@@ -19,30 +21,56 @@ SAMPLE_FAILS = {
     "05-v2-rollback-and-conditions": {"PL501"},
     "06-sam-lambda-canary": set(),
 }
+# The CI workflows of 07, by file: each is a pipeline of its own.
+CI_FAILS = {
+    "github/release.yml": {"PL501"},
+    "github/hotfix.yml": {"PL101", "PL104", "PL501"},
+    "gitlab/release.gitlab-ci.yml": {"PL501"},
+    "gitlab/manual-gate-does-not-block.gitlab-ci.yml": {"PL101", "PL501"},
+}
 
 
 def report_for(*paths: str):
     return lint(load_workspace([str(p) for p in paths]), Policy())
 
 
+def failed_by_file(report, top) -> dict[str, set[str]]:
+    by_file: dict[str, set[str]] = {}
+    for evaluation in report.evaluations:
+        name = os.path.relpath(evaluation.ref.file, top)
+        by_file.setdefault(name, set())
+        if evaluation.outcome is Outcome.FAILED:
+            by_file[name].add(evaluation.code)
+    return by_file
+
+
 @pytest.mark.parametrize("scenario", sorted(SAMPLE_FAILS))
 def test_each_sample_gives_exactly_the_findings_its_readme_lists(scenario):
     report = report_for(SAMPLES / scenario)
     assert not report.problems
-    by_file: dict[str, set[str]] = {}
-    for evaluation in report.evaluations:
-        by_file.setdefault(evaluation.ref.file.rsplit("/", 1)[-1], set())
-        if evaluation.outcome is Outcome.FAILED:
-            by_file[evaluation.ref.file.rsplit("/", 1)[-1]].add(evaluation.code)
-    # the same pipeline in both formats, with the same verdicts
-    assert by_file == {"codepipeline.json": SAMPLE_FAILS[scenario], "cloudformation.yaml": SAMPLE_FAILS[scenario]}
+    # the same pipeline in every format, with the same verdicts
+    formats = ["codepipeline.json", "cloudformation.yaml"]
+    formats += ["terraform/main.tf"] if (SAMPLES / scenario / "terraform").is_dir() else []
+    assert failed_by_file(report, SAMPLES / scenario) == {f: SAMPLE_FAILS[scenario] for f in formats}
     assert not any(e.outcome is Outcome.ERROR for e in report.evaluations)
+
+
+def test_the_ci_workflows_give_exactly_the_findings_the_readme_lists():
+    top = SAMPLES / "07-ci-workflows"
+    report = report_for(top)
+    assert not report.problems
+    assert failed_by_file(report, top) == CI_FAILS
+    assert not any(e.outcome in (Outcome.ERROR, Outcome.UNKNOWN) for e in report.evaluations)
 
 
 def test_the_all_at_once_finding_points_at_the_prod_scenario_of_the_deployment_group():
     report = report_for(SAMPLES / "04-prod-all-at-once-no-rollback")
     for finding in (f for f in report.findings if f.code in ("PL301", "PL401")):
         (related,) = finding.related
+        if finding.ref.file.endswith(".tf"):  # Terraform: the prod group itself, in its own resource
+            assert related.location.file.endswith("terraform/targets.tf") and related.location.line == 116
+            assert "aws_codedeploy_deployment_group.prod" in related.message
+            continue
         assert related.location.file.endswith("targets.yaml") and related.location.line == 44
         assert "when Environment=prod" in related.message
 

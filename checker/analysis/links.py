@@ -148,12 +148,14 @@ def _closest(found: list[DeployTarget], file: str) -> list[DeployTarget]:
     """Names are unique per account, not across an estate: where several files define one, the nearest wins."""
     here = os.path.dirname(os.path.abspath(file)).split(os.sep)
 
-    def shared(target: DeployTarget) -> int:
+    def distance(target: DeployTarget) -> int:
+        """Steps through the folder tree from the action's folder to the target's (a subfolder is one away)."""
         there = os.path.dirname(os.path.abspath(target.source.file)).split(os.sep)
-        return len(os.path.commonprefix([here, there]))
+        shared = len(os.path.commonprefix([here, there]))
+        return len(here) - shared + len(there) - shared
 
-    best = max(shared(t) for t in found)
-    return [t for t in found if shared(t) == best]
+    best = min(distance(t) for t in found)
+    return [t for t in found if distance(t) == best]
 
 
 def change_set_source(action: Action, earlier: list[Action]) -> Action | None:

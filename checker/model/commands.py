@@ -91,14 +91,16 @@ def parse_deploy(words: list[str]) -> DeployCommand | None:
     options = _options(words[2:])
     verb = " ".join(words[:3]) if tool == "aws" and len(words) > 2 else f"{tool} {words[1]}"
     stack = _text(options.get("stack-name"))
+    # `deploy` makes a change set and runs it at once, unless told only to make it
+    mode = "CHANGE_SET_REPLACE" if options.get("no-execute-changeset") else "CREATE_UPDATE"
     if verb == "sam deploy":
         template = _text(options.get("template-file") or options.get("template") or options.get("t")) or "template.yaml"
-        return _stack("sam deploy", stack, template, options, rollback_flag="disable-rollback")
+        return _stack("sam deploy", stack, template, options, mode)
     if verb in ("aws cloudformation deploy", "aws cloudformation create-stack", "aws cloudformation update-stack"):
         template = _text(options.get("template-file") or options.get("template-url") or options.get("template-body"))
-        return _stack(verb, stack, template, options, rollback_flag="disable-rollback")
+        return _stack(verb, stack, template, options, mode if verb.endswith("deploy") else "CREATE_UPDATE")
     if verb == "aws cloudformation execute-change-set":
-        return _stack(verb, stack, None, options, rollback_flag="disable-rollback")
+        return _stack(verb, stack, None, options, "CHANGE_SET_EXECUTE")
     if verb == "cdk deploy":
         stacks = [w for w in words[2:] if not w.startswith("-")]
         config = {"StackName": " ".join(stacks)} if stacks else {}
@@ -135,8 +137,11 @@ def parse_deploy(words: list[str]) -> DeployCommand | None:
     return None
 
 
-def _stack(verb: str, stack: str | None, template: str | None, options: dict, rollback_flag: str) -> DeployCommand:
-    config: dict[str, str] = {}
+def _stack(verb: str, stack: str | None, template: str | None, options: dict, mode: str) -> DeployCommand:
+    config: dict[str, str] = {"ActionMode": mode}
+    change_set = _text(options.get("change-set-name"))
+    if change_set:
+        config["ChangeSetName"] = change_set
     if stack:
         config["StackName"] = stack
     if template:
@@ -148,7 +153,7 @@ def _stack(verb: str, stack: str | None, template: str | None, options: dict, ro
             import json
 
             config["ParameterOverrides"] = json.dumps(pairs, sort_keys=True)
-    if options.get(rollback_flag) is True or options.get(rollback_flag) == "true":
+    if options.get("disable-rollback") is True or options.get("disable-rollback") == "true":
         config["DisableRollback"] = "true"
     role = _text(options.get("role-arn"))
     if role:

@@ -2,8 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checker.model import Pipeline, Severity
+from checker.analysis.core import ActionFacts
+from checker.model import Pipeline, Severity, ci
 from checker.rules.base import Rule, RuleContext, Verdict, related
+
+
+def _why_parallel(approval: ActionFacts, deploy: ActionFacts) -> str:
+    if approval.stage_index == deploy.stage_index:
+        return "same run order"
+    if approval.action.provider == ci.GITLAB_MANUAL_JOB:
+        return "a manual job lets the later stages start unless it has `allow_failure: false`"
+    return "neither waits for the other"
 
 
 class ProdDeployWithoutApproval(Rule):
@@ -49,9 +58,8 @@ class ProdDeployWithoutApproval(Rule):
                 yield self.unknown(f"{deploy.label} deploys to production after {maybe[-1].label}: "
                                    f"{maybe[-1].gate.reason}", deploy)  # type: ignore[union-attr]  # fmt: skip
                 continue
-            parallel = [related(a, f"{a.label} runs in parallel with the deploy ("
-                                   + ("same run order" if a.stage_index == deploy.stage_index else "neither waits for "
-                                      "the other") + "): it gates nothing")
+            parallel = [related(a, f"{a.label} runs in parallel with the deploy ({_why_parallel(a, deploy)}): it "
+                                   "gates nothing")
                         for a in approvals if a.runs_before(deploy) is False and deploy.runs_before(a) is False]
             after = [related(a, f"{a.label} runs after the deploy") for a in approvals if deploy.runs_before(a)]
             idle = [related(g, f"{g.label} does not gate it: {g.gate.reason}")  # type: ignore[union-attr]

@@ -20,6 +20,9 @@ class ProdDeployInPipelineAccount(Rule):
 
     ## Use instead
     Give the prod deploy action a `RoleArn` in the production account, trusted only by the pipeline's role.
+    In GitHub Actions or GitLab CI, where the runner has no account of its own, the deploy job signs in
+    (OIDC) to a role whose ARN names the production account; a role given only by name, or credentials
+    from secrets, leave the account unknown.
     """
 
     code = "PL202"
@@ -32,6 +35,12 @@ class ProdDeployInPipelineAccount(Rule):
             yield ctx.without_prod(pipeline)
             return
         for prod in prods:
+            if pipeline.format.is_ci:  # a CI runner has no account: what counts is the role the deploy signs in with
+                if isinstance(prod.account, str):
+                    yield self.passed(f"{prod.label} signs in to a role in account {prod.account}")
+                else:
+                    yield self.unknown(f"the account {prod.label} deploys to is unknown: {describe(prod.account)}", prod)
+                continue
             if prod.action.role_arn is None and prod.account_source.startswith("the pipeline's"):
                 yield self.failed(prod, f"{prod.label} deploys to production without a cross-account role, so it "
                                         f"runs in the pipeline's own account ({describe(pipeline.account)})")  # fmt: skip

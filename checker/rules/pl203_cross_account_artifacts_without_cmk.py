@@ -61,6 +61,9 @@ class CrossAccountArtifactsWithoutCmk(Rule):
             if open_:
                 yield self.unknown(f"cannot tell whether {open_[0].label} (account {describe(open_[0].account)}) is in "
                                    f"another account than the pipeline ({describe(pipeline.account)})", open_[0])  # fmt: skip
+            elif opaque := [stage for stage in pipeline.stages if stage.opaque is not None]:
+                yield self.unknown(f"no action is known to run in another account, but a stage is not in the files: "
+                                   f"{opaque[0].opaque.reason}", opaque[0])  # type: ignore[union-attr]  # fmt: skip
             else:
                 yield self.not_applicable("every action runs in the pipeline's own account")
             return

@@ -171,7 +171,12 @@ def test_where_several_files_define_a_name_the_closest_one_is_linked():
     pipeline = next(p for p in ws.pipelines if p.name == "webapp-compliant" and p.source.file.endswith(".json"))
     prod = prod_deploy(analysis, pipeline)
     assert {t.source.file for t in prod.link.targets} == {str(SAMPLES / "01-compliant-three-accounts" / "targets.yaml")}
-    assert "the closest of 4 files that define it" in prod.link.note
+    assert "the closest of 7 files that define it" in prod.link.note  # 4 targets.yaml and 3 targets.tf
+    assert prod.strategy.cls is StrategyClass.CANARY
+    # the Terraform version, one folder down, takes the groups of its own module, not the YAML beside its parent
+    tf = next(p for p in ws.pipelines if p.name == "webapp-compliant" and p.source.file.endswith(".tf"))
+    prod = prod_deploy(analysis, tf)
+    assert {t.source.file for t in prod.link.targets} == {str(SAMPLES / "01-compliant-three-accounts" / "terraform" / "targets.tf")}
     assert prod.strategy.cls is StrategyClass.CANARY
 
 

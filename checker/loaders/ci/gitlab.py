@@ -208,12 +208,19 @@ def _jobs(jobs: dict[str, dict], stages: list[str], variables: dict, lookup: obj
                            *_where(doc, (name, "stage")))  # fmt: skip
         job = _job(name, raw, variables, manual, defaults)
         found.append((stages.index(stage) if stage in stages else len(stages), job, blocking))
+    outputs = {job.id: job.outputs for _, job, _ in found}
     for position, job, _ in found:
         raw = jobs[job.id]
         if raw.get("needs") is not None:
-            job.needs = tuple(str(n.get("job") if isinstance(n, dict) else n) for n in _list(raw["needs"]))
+            needs = [n if isinstance(n, dict) else {"job": n} for n in _list(raw["needs"])]
+            job.needs = tuple(str(n.get("job")) for n in needs)
+            fetched = [str(n.get("job")) for n in needs if n.get("artifacts", True) is not False]
         else:
             job.needs = tuple(other.id for p, other, blocks in found if p < position and blocks)
+            fetched = [other.id for p, other, _ in found if p < position]
+        if raw.get("dependencies") is not None:  # the jobs whose artifacts it downloads
+            fetched = [str(d) for d in _list(raw["dependencies"])]
+        job.inputs = tuple(o for name in fetched for o in outputs.get(name, ()))
     return [job for _, job, _ in sorted(found, key=lambda item: item[0])]
 
 
