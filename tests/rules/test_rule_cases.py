@@ -8,6 +8,7 @@ A case file:
         outcome: failed            # passed | failed | not-applicable | unknown: every pipeline's evaluation
         params: {Environment: prod}          # optional: template parameter values (--param)
         options: {min_wait_minutes: 120}     # optional: the rule's settings, as a policy would give them
+        protected_environments: [production] # optional: the policy's CI environments that wait for reviewers
         files:                                # written to a temporary folder, linted together
           pipeline.json: |
             {...}
@@ -28,6 +29,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from checker.analysis.environment import EnvironmentMap
 from checker.engine.run import lint
 from checker.load import load_workspace
 from checker.loaders.base import LoadOptions
@@ -59,7 +61,9 @@ def run_case(code: str, case: dict, tmp_path: Path):
     options = LoadOptions(parameters={str(k): str(v) for k, v in (case.get("params") or {}).items()})
     workspace = load_workspace([str(tmp_path)], options)
     assert not workspace.has_errors, [str(p) for p in workspace.problems]
-    policy = Policy(select=(code,), settings={code: case.get("options") or {}})
+    protected = case.get("protected_environments")
+    environments = EnvironmentMap(protected=None if protected is None else tuple(protected))
+    policy = Policy(select=(code,), settings={code: case.get("options") or {}}, environments=environments)
     report = lint(workspace, policy)
     return [e for e in report.evaluations if e.code == code]
 
