@@ -177,3 +177,24 @@ def _pl301(sample: str) -> Outcome:
     report = lint(load_workspace([str(SAMPLES / sample)]))
     outcomes = {e.outcome for e in report.evaluations if e.code == "PL301"}
     return outcomes.pop() if len(outcomes) == 1 else Outcome.UNKNOWN
+
+
+def test_the_terraform_version_of_sample_01_runs_as_its_json_does() -> None:
+    # format equivalence carries into the executor: the pipeline from main.tf, its groups from targets.tf
+    folder = SAMPLES / "01-compliant-three-accounts" / "terraform"
+    workspace = load_workspace([str(folder)])
+    (pipeline,) = workspace.pipelines
+    trace = execute(workspace, pipeline, load_scenario(str(SAMPLES / "01-compliant-three-accounts" / "scenarios" / "release.yaml")))
+    json_trace = _run("01-compliant-three-accounts", "release.yaml")
+    assert trace.status is Status.SUCCEEDED and trace.prod_artifact_matches_staging()
+    assert trace.no_prod_action_before_approval()
+    assert [r.name for r in trace.resources_in("333333333333", "codedeploy-deployment-group")] == ["webapp/webapp-prod"]
+    steps = [(a.stage, a.action, a.status, a.account, a.tier, a.start, a.end) for a in trace.execution(0).actions]
+    assert steps == [(a.stage, a.action, a.status, a.account, a.tier, a.start, a.end) for a in json_trace.execution(0).actions]
+
+
+def test_a_ci_workflow_is_refused_with_what_the_executor_runs() -> None:
+    workspace = load_workspace([str(SAMPLES / "07-ci-workflows" / "github" / "release.yml")])
+    (pipeline,) = workspace.pipelines
+    with pytest.raises(CannotRun, match="it is a github-actions workflow; the executor runs CodePipeline pipelines"):
+        execute(workspace, pipeline)
