@@ -34,8 +34,14 @@ DESCRIPTION = """\
 Check AWS deployment pipelines for safe multi-environment practice.
 
 pipelint reads CodePipeline JSON (aws codepipeline get-pipeline output, create-pipeline input, bare
-declarations), CloudFormation and SAM templates (YAML or JSON) and CDK cloud assemblies (cdk.out). Directories
-are scanned recursively and files are recognised by their content.
+declarations), CloudFormation and SAM templates (YAML or JSON), CDK cloud assemblies (cdk.out), Terraform
+(the .tf files of a directory as one module, with its terraform.tfvars and *.auto.tfvars; terraform show -json
+plans), GitHub Actions workflows and GitLab CI files. Directories are scanned recursively and files are
+recognised by their content.
+
+GitHub and GitLab keep an environment's required reviewers in the repository's settings: declare the protected
+ones in the policy (protected_environments: [production]), or a prod deploy gated only by its environment is
+unknown for PL101.
 """
 EPILOG = """\
 exit codes: 0 no finding at or above --fail-on (default: high);
@@ -49,6 +55,8 @@ examples:
   pipelint lint infra/ -f text -o - -f sarif -o pipelint.sarif -f html -o report.html
   pipelint lint infra/ --write-baseline .pipelint-baseline.json   (then: --baseline .pipelint-baseline.json)
   pipelint lint infra/ --param Environment=prod --params params/prod.json
+  pipelint lint terraform/ --var-file prod.tfvars
+  pipelint lint .github/workflows/ .gitlab-ci.yml --policy policy.yaml   (its protected_environments)
   pipelint show pipeline.json --format json --output pipeline-model.json
   pipelint rules             (list the rules)   pipelint rules PL301   (one rule's documentation)
 """
