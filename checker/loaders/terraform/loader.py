@@ -20,7 +20,7 @@ from checker.loaders.terraform.expressions import literal
 from checker.loaders.terraform.hcl import HclFile, parse_hcl
 from checker.loaders.terraform.module import Declared, Module
 from checker.loaders.terraform.shape import read_pipeline
-from checker.model import LoadProblem, Pipeline, SourceFormat, SourceRef, Unknown
+from checker.model import LoadProblem, Pipeline, ProblemSeverity, SourceFormat, SourceRef, Unknown
 from checker.model.source import Path, Span
 from checker.sources.errors import LoadError
 from checker.sources.read import read_text
@@ -70,6 +70,9 @@ def load_module(directory: str, sources: list[SourceFile], variable_files: list[
     for (kind, name), declared in module.resources.items():
         if kind == PIPELINE or kind in target_builders.BUILDERS:
             _resource(out, module, kind, name, declared)
+    for hcl, block, message in module.left_out:
+        out.result.problems.append(LoadProblem(file=hcl.file, message=message, line=block.span.line,
+                                               column=block.span.column, severity=ProblemSeverity.WARNING))  # fmt: skip
     return out
 
 

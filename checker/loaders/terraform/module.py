@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from checker.loaders.terraform import attributes
-from checker.loaders.terraform.expressions import Bound, evaluate, literal, traverse
+from checker.loaders.terraform.expressions import Bound, evaluate, literal
 from checker.loaders.terraform.hcl import Attribute, Block, HclFile
 from checker.model import Unknown
 from checker.model.arn import account_of
@@ -49,6 +49,7 @@ class Module:
     data: dict[tuple[str, str], Declared] = field(default_factory=dict)
     providers: dict[str, Declared] = field(default_factory=dict)
     duplicates: list[tuple[HclFile, Block | Attribute, str]] = field(default_factory=list)
+    left_out: list[tuple[HclFile, Block, str]] = field(default_factory=list)  # instances past the limit
     _cache: dict[tuple, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -190,16 +191,25 @@ class Module:
             if isinstance(count, bool) or not isinstance(count, (int, float)):
                 reason = count.reason if isinstance(count, Unknown) else f"count is {count!r}"
                 return Unknown(f"how many instances count makes is unknown: {reason}")
-            return {index: index for index in range(min(int(count), attributes.MAX_INSTANCES))}
+            return self._limited(declared, {index: index for index in range(min(int(count), attributes.MAX_INSTANCES + 1))})
         if "for_each" in block.attributes:
             each = evaluate(block.attributes["for_each"].expr, scope, declared.file.text)
             if isinstance(each, dict):
-                return dict(sorted(each.items())[: attributes.MAX_INSTANCES])
+                return self._limited(declared, dict(sorted(each.items())))
             if isinstance(each, list) and all(isinstance(item, str) for item in each):
-                return {item: item for item in sorted(set(each))[: attributes.MAX_INSTANCES]}
+                return self._limited(declared, {item: item for item in sorted(set(each))})
             reason = each.reason if isinstance(each, Unknown) else "for_each is not a map or a set of strings"
             return Unknown(f"the instances for_each makes are unknown: {reason}")
         return None
+
+    def _limited(self, declared: Declared, instances: dict[object, object]) -> dict[object, object]:
+        if len(instances) <= attributes.MAX_INSTANCES:
+            return instances
+        key = (declared.file.file, declared.block.span)
+        if not any((hcl.file, block.span) == key for hcl, block, _ in self.left_out):
+            self.left_out.append((declared.file, declared.block, f"{'.'.join(declared.block.labels)} makes more than "
+                                  f"{attributes.MAX_INSTANCES:,} instances; pipelint reads the first {attributes.MAX_INSTANCES:,}"))
+        return dict(list(instances.items())[: attributes.MAX_INSTANCES])
 
     def _cached(self, key: tuple, compute: object, loop: str = "a value refers to itself") -> object:
         found = self._cache.get(key)
@@ -263,6 +273,3 @@ class ModuleScope:
         value, used = module.attribute(root, first, key, rest)
         return value, len(steps) - len(rest) + used
 
-
-def traverse_steps(value: object, steps: tuple[object, ...], where: str) -> object:
-    return traverse(value, steps, where)
