@@ -43,7 +43,7 @@ def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
     conditions: dict[str, object] = {}
     for job_id, raw in workflow["jobs"].items():
         if not isinstance(raw, dict):
-            result.problem(doc, f"job '{job_id}' must be a mapping", *_where(doc, ("jobs", job_id)))
+            result.problems_at(doc, [(("jobs", job_id), f"job '{job_id}' must be a mapping")])
             continue
         conditions[str(job_id)] = raw.get("if")
         jobs.extend(_legs(str(job_id), raw, env, result, doc))
@@ -54,11 +54,6 @@ def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
     result.pipelines.append(Pipeline(name=name, format=SourceFormat.GITHUB_ACTIONS, pipeline_type=None, stages=tuple(stages),
                                      source=SourceRef(doc.file, ())))  # fmt: skip
     return result
-
-
-def _where(doc: Document, path: tuple) -> tuple[int | None, int | None]:
-    span = doc.spans(path)
-    return (span.line, span.column) if span else (None, None)
 
 
 def _run(workflow: dict) -> object:
@@ -130,7 +125,7 @@ def _job(job_id: str, name: str, raw: dict, env: dict[str, str], matrix: dict[st
     steps = raw.get("steps")
     if not isinstance(steps, list):
         if steps is not None:
-            result.problem(doc, f"the steps of job '{job_id}' must be a list", *_where(doc, path + ("steps",)))
+            result.problems_at(doc, [(path + ("steps",), f"the steps of job '{job_id}' must be a list")])
         return job
     for index, step in enumerate(steps):
         if not isinstance(step, dict):

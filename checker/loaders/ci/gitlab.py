@@ -49,8 +49,8 @@ def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
     assert isinstance(config, dict)
     for include in _list(config.get("include")):
         shown = include if isinstance(include, str) else next(iter(include.values()), "?") if isinstance(include, dict) else include
-        result.problem(doc, f"includes {shown}; pipelint reads only this file, so jobs defined there are not checked",
-                       *_where(doc, ("include",)), severity=ProblemSeverity.WARNING)  # fmt: skip
+        result.problems_at(doc, [(("include",), f"includes {shown}; pipelint reads only this file, so jobs defined "
+                                                 "there are not checked")], ProblemSeverity.WARNING)  # fmt: skip
     variables = _variables(config.get("variables"), {})
     stages = [str(s) for s in config.get("stages") or DEFAULT_STAGES] if isinstance(config.get("stages"), list) else DEFAULT_STAGES
     default_branch = "master" if "master" in str(config) and "main" not in str(config) else "main"
@@ -74,11 +74,6 @@ def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
                                          stages=tuple(builder.stage(job, needs) for job, needs in placed),
                                          source=SourceRef(doc.file, ())))  # fmt: skip
     return result
-
-
-def _where(doc: Document, path: Path) -> tuple[int | None, int | None]:
-    span = doc.spans(path)
-    return (span.line, span.column) if span else (None, None)
 
 
 def _list(raw: object) -> list:
@@ -107,8 +102,8 @@ def _resolved(config: dict, name: str, result: LoadResult, doc: Document, depth:
         if isinstance(base, str) and isinstance(config.get(base), dict):
             merged = _merge(merged, _resolved(config, base, result, doc, depth + 1))
         else:
-            result.problem(doc, f"job '{name}' extends '{base}', which is not in this file", *_where(doc, (name, "extends")),
-                           severity=ProblemSeverity.WARNING)  # fmt: skip
+            result.problems_at(doc, [((name, "extends"), f"job '{name}' extends '{base}', which is not in this file")],
+                               ProblemSeverity.WARNING)  # fmt: skip
     return _merge(merged, {k: v for k, v in job.items() if k != "extends"})
 
 
@@ -204,8 +199,8 @@ def _jobs(jobs: dict[str, dict], stages: list[str], variables: dict, lookup: obj
         blocking = allow is False
         stage = str(raw.get("stage", "test"))
         if stage not in stages:
-            result.problem(doc, f"job '{name}' is in stage '{stage}', which the file's stages do not list",
-                           *_where(doc, (name, "stage")))  # fmt: skip
+            result.problems_at(doc, [((name, "stage"), f"job '{name}' is in stage '{stage}', which the file's stages "
+                                                       "do not list")])  # fmt: skip
         job = _job(name, raw, variables, manual, defaults)
         found.append((stages.index(stage) if stage in stages else len(stages), job, blocking))
     outputs = {job.id: job.outputs for _, job, _ in found}

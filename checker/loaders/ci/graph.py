@@ -26,9 +26,7 @@ def order(jobs: list[Job], result: LoadResult, doc: Document, known: set[str] | 
             elif name in legs:
                 needs.extend(legs[name])
             elif known is None or name not in known:
-                span = doc.spans(job.path + ("needs",))
-                result.problem(doc, f"job '{job.id}' needs '{name}', which the file does not define",
-                               span.line if span else None, span.column if span else None)  # fmt: skip
+                result.problems_at(doc, [(job.path + ("needs",), f"job '{job.id}' needs '{name}', which the file does not define")])
         resolved[job.id] = tuple(dict.fromkeys(needs))
     placed: list[tuple[Job, tuple[str, ...]]] = []
     done: set[str] = set()
@@ -37,9 +35,7 @@ def order(jobs: list[Job], result: LoadResult, doc: Document, known: set[str] | 
         ready = next((j for j in waiting if all(n in done for n in resolved[j.id])), None)
         if ready is None:  # a cycle: the CI system rejects it; say so once and go on in file order
             ready = waiting[0]
-            span = doc.spans(ready.path + ("needs",))
-            result.problem(doc, f"the needs of job '{ready.id}' go round in a circle", span.line if span else None,
-                           span.column if span else None)  # fmt: skip
+            result.problems_at(doc, [(ready.path + ("needs",), f"the needs of job '{ready.id}' go round in a circle")])
             resolved[ready.id] = tuple(n for n in resolved[ready.id] if n in done)
         waiting.remove(ready)
         done.add(ready.id)
