@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 FINDING_COLUMNS = ("code", "name", "severity", "confidence", "pipeline", "file", "line", "column", "message",
                    "scenario", "suppressed", "identity")  # fmt: skip
-EVALUATION_COLUMNS = ("code", "name", "severity", "pipeline", "file", "outcome", "reason", "findings")
+# `path`: where the pipeline is in its file (a file may define two pipelines of one name)
+EVALUATION_COLUMNS = ("code", "name", "severity", "pipeline", "file", "path", "outcome", "reason", "findings")
 COLUMNS = {"findings": FINDING_COLUMNS, "evaluations": EVALUATION_COLUMNS}  # the kinds of record, and their columns
 
 
@@ -28,7 +29,7 @@ def records(report: Report, kind: str = "findings") -> list[dict[str, Any]]:
         severity = {rule.code: rule.severity.value for rule in report.rules}
         return [{
             "code": e.code, "name": e.name, "severity": severity.get(e.code), "pipeline": e.pipeline,
-            "file": e.ref.file, "outcome": e.outcome.value, "reason": e.reason, "findings": len(e.findings),
+            "file": e.ref.file, "path": e.ref.pointer(), "outcome": e.outcome.value, "reason": e.reason, "findings": len(e.findings),
         } for e in report.evaluations]  # fmt: skip
     raise ValueError(f"kind must be one of {', '.join(COLUMNS)}, not {kind!r}")
 
