@@ -77,6 +77,26 @@ def _options(words: list[str]) -> dict[str, str | bool]:
     return found
 
 
+# cdk deploy's options that take no value: anything else that starts with `-` takes the next word
+_CDK_FLAGS = frozenset({"all", "no-rollback", "rollback", "exclusively", "e", "force", "f", "hotswap", "hotswap-fallback",
+                        "watch", "ci", "verbose", "v", "debug", "strict", "json", "j", "no-color", "logs", "no-logs",
+                        "previous-parameters", "no-previous-parameters", "ignore-errors", "lookups", "no-lookups"})  # fmt: skip
+
+
+def _positional(words: list[str], flags: frozenset[str]) -> list[str]:
+    """The words that are not options or option values."""
+    found, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            name = word.lstrip("-")
+            skip = "=" not in name and name not in flags
+        else:
+            found.append(word)
+    return found
+
+
 def _text(value: str | bool | None) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -102,7 +122,7 @@ def parse_deploy(words: list[str]) -> DeployCommand | None:
     if verb == "aws cloudformation execute-change-set":
         return _stack(verb, stack, None, options, "CHANGE_SET_EXECUTE")
     if verb == "cdk deploy":
-        stacks = [w for w in words[2:] if not w.startswith("-")]
+        stacks = _positional(words[2:], _CDK_FLAGS)
         config = {"StackName": " ".join(stacks)} if stacks else {}
         if options.get("no-rollback") or options.get("rollback") == "false":
             config["DisableRollback"] = "true"

@@ -1,0 +1,204 @@
+"""The CI loaders: jobs, their order, gates, deploy commands and roles, and which jobs a run runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.analysis.core import Analysis
+from checker.load import load_workspace
+from checker.loaders.ci.conditions import GITHUB_FUNCTIONS, UNKNOWN, decide
+from checker.model import Category, Unknown, ci
+from checker.model.commands import commands, parse_deploy
+
+
+def load(tmp_path, name: str, text: str):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    workspace = load_workspace([str(tmp_path / name)])
+    assert not workspace.has_errors, [str(p) for p in workspace.problems]
+    return workspace
+
+
+def stages(pipeline) -> dict[str, tuple]:
+    return {str(s.name): s.needs for s in pipeline.stages}
+
+
+@pytest.mark.parametrize(("command", "provider", "configuration"), [
+    ("sam deploy --stack-name app-prod --template-file out.yaml --disable-rollback", "CloudFormation",
+     {"ActionMode": "CREATE_UPDATE", "StackName": "app-prod", "TemplatePath": "out.yaml", "DisableRollback": "true"}),
+    ("sam deploy --stack-name s --no-execute-changeset", "CloudFormation",
+     {"ActionMode": "CHANGE_SET_REPLACE", "StackName": "s", "TemplatePath": "template.yaml"}),
+    ("aws cloudformation execute-change-set --stack-name s --change-set-name c", "CloudFormation",
+     {"ActionMode": "CHANGE_SET_EXECUTE", "StackName": "s", "ChangeSetName": "c"}),
+    ("aws deploy create-deployment --application-name web --deployment-group-name web-prod --s3-location x",
+     "CodeDeploy", {"ApplicationName": "web", "DeploymentGroupName": "web-prod"}),
+    ("AWS_PAGER= aws ecs update-service --cluster main --service web --force-new-deployment", "ECS",
+     {"ClusterName": "main", "ServiceName": "web"}),
+    ("aws s3 sync dist/ s3://www.example.com/site --delete", "S3", {"BucketName": "www.example.com"}),
+    ("cdk deploy AppStack --require-approval never --no-rollback", "CloudFormation",
+     {"StackName": "AppStack", "DisableRollback": "true"}),
+    ("terraform apply -auto-approve", ci.TERRAFORM_APPLY, {"Command": "terraform apply"}),
+    ("eb deploy web-prod", "ElasticBeanstalk", {"EnvironmentName": "web-prod"}),
+])  # fmt: skip
+def test_deploy_commands_in_the_words_of_codepipeline(command, provider, configuration):
+    (words,) = commands(command)
+    found = parse_deploy(words)
+    assert (found.provider, found.configuration) == (provider, configuration)
+
+
+@pytest.mark.parametrize("command", ["sam build", "aws s3 cp report.html ./", "npm test", "aws sts get-caller-identity"])
+def test_other_commands_do_not_deploy(command):
+    assert all(parse_deploy(words) is None for words in commands(command))
+
+
+def test_scripts_are_split_as_a_shell_splits_them():
+    script = "set -e\nsam build && \\\n  sam deploy --stack-name 'my stack' # deploy\necho done | tee log"
+    assert commands(script) == [["set", "-e"], ["sam", "build"], ["sam", "deploy", "--stack-name", "my stack"],
+                                ["echo", "done"], ["tee", "log"]]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("github.ref == 'refs/heads/main'", True),
+    ("${{ github.event_name == 'push' && !startsWith(github.ref, 'refs/tags/') }}", True),
+    ("startsWith(github.ref, 'refs/heads/feature')", False),
+    ("github.event_name == 'pull_request' || github.ref == 'refs/heads/main'", True),
+    ("inputs.deploy == 'true'", None),
+    ("always()", True),
+    ("contains(github.event.head_commit.message, '[skip]')", None),
+])  # fmt: skip
+def test_github_conditions_for_a_push_to_main(text, expected):
+    known = {"github.ref": "refs/heads/main", "github.event_name": "push"}
+    assert decide(text, lambda name: known.get(name, UNKNOWN), GITHUB_FUNCTIONS) is expected
+
+
+WORKFLOW = """\
+on:
+  push:
+    branches: [main]
+env:
+  STACK: app
+jobs:
+  build:
+    steps:
+      - run: sam build
+  feature:
+    if: startsWith(github.ref, 'refs/heads/feature')
+    needs: build
+    steps:
+      - run: sam deploy --stack-name ${STACK}-feature
+  after-feature:
+    needs: feature
+    steps:
+      - run: echo never
+  deploy:
+    needs: build
+    environment:
+      name: ${{ matrix.env }}
+    strategy:
+      matrix:
+        env: [staging, prod]
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::${{ vars.ACCOUNT }}:role/deploy
+          aws-region: eu-west-1
+      - run: sam deploy --stack-name ${{ env.STACK }}-${{ matrix.env }}
+"""
+
+
+def test_github_jobs_conditions_matrices_and_roles(tmp_path):
+    (pipeline,) = load(tmp_path, "wf.yml", WORKFLOW).pipelines
+    # the feature job cannot run on a push to main, nor can the job that needs it
+    assert stages(pipeline) == {"build": (), "deploy (staging)": ("build",), "deploy (prod)": ("build",)}
+    prod = pipeline.stages[2]
+    gate, deploy = prod.actions
+    assert (gate.category, gate.provider, gate.environment) == (Category.APPROVAL, ci.GITHUB_ENVIRONMENT, "prod")
+    assert (deploy.provider, deploy.configuration["StackName"], deploy.region) == ("CloudFormation", "app-prod", "eu-west-1")
+    assert isinstance(deploy.role_arn, Unknown) and deploy.role_arn.text == "arn:aws:iam::${vars.ACCOUNT}:role/deploy"
+    assert deploy.role_arn.reason == "${vars.ACCOUNT} is a variable set in the repository's settings"
+    facts = {f.action.name: f for f in Analysis(load_workspace([str(tmp_path)])).actions(pipeline)}
+    staging, prod_deploy = [f for f in Analysis(load_workspace([str(tmp_path)])).actions(pipeline) if f.is_deploy]
+    assert staging.runs_before(prod_deploy) is False and prod_deploy.runs_before(staging) is False  # side by side
+    assert facts["environment prod"].maybe_approval
+
+
+GITLAB = """\
+stages: [build, deploy, approve, release]
+variables:
+  AWS_ROLE_ARN: arn:aws:iam::222222222222:role/deploy
+.deploy:
+  image: sam
+  before_script:
+    - aws sts get-caller-identity
+build:
+  stage: build
+  script: [sam build]
+  artifacts:
+    paths: [.aws-sam]
+deploy-staging:
+  extends: .deploy
+  stage: deploy
+  environment: staging
+  script:
+    - sam deploy --stack-name app-staging
+review:
+  stage: deploy
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+  script: [sam deploy --stack-name app-review]
+approve:
+  stage: approve
+  when: manual
+  script: [echo ok]
+deploy-prod:
+  stage: release
+  variables:
+    AWS_ROLE_ARN: arn:aws:iam::333333333333:role/deploy
+  script:
+    - . ./assume-role.sh arn:aws:iam::444444444444:role/other
+    - sam deploy --stack-name app-prod
+release-notes:
+  stage: release
+  needs: []
+  only: [tags]
+  script: [echo notes]
+"""
+
+
+def test_gitlab_stages_needs_manual_jobs_and_roles(tmp_path):
+    workspace = load(tmp_path, "ci.yml", GITLAB)
+    branch, tag = workspace.pipelines
+    assert (branch.scenario.describe(), tag.scenario.describe()) == ("CI_COMMIT_BRANCH=main", "CI_COMMIT_TAG=a tag")
+    # review runs for merge requests only; approve is manual and may fail, so the release stage does not wait for it
+    assert stages(branch) == {"build": (), "deploy-staging": ("build",), "approve": ("build", "deploy-staging"),
+                              "deploy-prod": ("build", "deploy-staging")}  # fmt: skip
+    assert "release-notes" in stages(tag)
+    staging = branch.stages[1]
+    assert [str(a.name) for a in staging.actions] == ["environment staging", "aws sts get-caller-identity", "sam deploy"]
+    prod_deploy = branch.stages[3].actions[-1]
+    assert prod_deploy.role_arn == "arn:aws:iam::444444444444:role/other"  # the script's role wins over the variable
+    assert prod_deploy.input_artifacts == ("build artifacts",)  # from every earlier stage's jobs
+    (gate,) = branch.stages[2].actions[:1]
+    assert (gate.name, gate.provider) == ("when: manual", ci.GITLAB_MANUAL_JOB)
+
+
+def test_a_manual_rule_blocks_and_workflow_rules_can_drop_a_run(tmp_path):
+    text = """\
+workflow:
+  rules:
+    - if: $CI_COMMIT_TAG
+      when: never
+    - when: always
+stages: [approve, release]
+approve:
+  stage: approve
+  rules:
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+      when: manual
+  script: [echo ok]
+deploy-prod:
+  stage: release
+  only: [tags, main]
+  script: [sam deploy --stack-name app-prod]
+"""
+    (pipeline,) = load(tmp_path, "ci.yml", text).pipelines  # tag pipelines are never created
+    assert stages(pipeline) == {"approve": (), "deploy-prod": ("approve",)}
