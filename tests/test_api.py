@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,14 @@ def test_dataframes_have_the_columns_even_when_empty() -> None:
 
 def test_choose_names_the_pipelines_when_the_choice_is_not_clear() -> None:
     workspace = api.load(str(SAMPLES))
-    with pytest.raises(ValueError, match="6 pipelines; choose one by name: serverless-canary, webapp-all-at-once, "):
+    # six CodePipeline names (01-06, whatever their formats) and the four CI workflows of 07
+    names = (
+        "manual-gate-does-not-block.gitlab-ci.yml, orders-api hotfix, orders-api release, "
+        "release.gitlab-ci.yml, serverless-canary, webapp-all-at-once, webapp-compliant, webapp-no-approval, "
+        "webapp-shared-account, webapp-v2-rollback"
+    )
+    message = f"the paths define 10 pipelines; choose one by name: {names}"
+    with pytest.raises(ValueError, match=re.escape(message)):
         api.choose(workspace)
     with pytest.raises(ValueError, match="no pipeline named 'nope'"):
         api.choose(workspace, "nope")

@@ -1,6 +1,7 @@
 """The command line as users meet it: show, lint, exit codes, and hostile inputs that must not crash it."""
 
 import json
+import re
 
 import pytest
 
@@ -19,9 +20,18 @@ def test_version_and_help():
 def test_show_prints_every_scenario():
     result = run_cli("show", "sample_pipelines/")
     assert result.returncode == 0, result.stderr
-    for name in ("webapp-compliant", "webapp-no-approval", "webapp-shared-account", "webapp-all-at-once",
-                 "webapp-v2-rollback", "serverless-canary"):  # fmt: skip
-        assert result.stdout.count(f"\n{name}  (") + result.stdout.startswith(name) == 2, name  # JSON and template
+    both = ("codepipeline-json", "cloudformation")
+    with_terraform = (*both, "terraform")  # 01, 02 and 04 also have a terraform/ folder
+    formats = {
+        "webapp-compliant": with_terraform, "webapp-no-approval": with_terraform,
+        "webapp-shared-account": both, "webapp-all-at-once": with_terraform,
+        "webapp-v2-rollback": both, "serverless-canary": both,
+        "orders-api release": ("github-actions",), "orders-api hotfix": ("github-actions",),
+        "release.gitlab-ci.yml": ("gitlab-ci",), "manual-gate-does-not-block.gitlab-ci.yml": ("gitlab-ci",),
+    }  # fmt: skip
+    headers = [line for line in result.stdout.splitlines() if "  (" in line and not line[0].isspace()]
+    shown = sorted(re.match(r"(.+?)  \(([a-z-]+)[,)]", line).groups() for line in headers)
+    assert shown == sorted((name, fmt) for name, fmts in formats.items() for fmt in fmts)  # each exactly once
     assert "deploys to prod · account 333333333333" in result.stdout
     assert ("strategy: canary (CodeDeployDefault.ECSCanary10Percent5Minutes, blue/green; "
             "the old (blue) fleet is terminated after 60 min)") in result.stdout  # fmt: skip
@@ -63,7 +73,8 @@ def test_bad_command_lines_exit_2():
 def test_lint_exits_1_on_the_non_compliant_samples_and_0_on_the_compliant_one():
     result = run_cli("lint", "sample_pipelines/")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "12 pipeline(s) checked" in result.stdout and "load error" not in result.stdout
+    # 6 CodePipeline scenarios in 2 formats, 3 of them also in Terraform, and 4 CI workflows
+    assert f"{6 * 2 + 3 + 4} pipeline(s) checked" in result.stdout and "load error" not in result.stdout
     assert "Result: fail (findings at or above high)" in result.stdout
     compliant = run_cli("lint", "sample_pipelines/01-compliant-three-accounts")
     assert compliant.returncode == 0 and "0 finding(s)" in compliant.stdout, compliant.stdout

@@ -145,8 +145,9 @@ def test_cli_json_carries_evaluations_findings_and_suppressions(tmp_path):
     result = run_cli("lint", str(NO_APPROVAL), "--format", "json", "--output", str(out), "--fail-on", "critical")
     assert result.returncode == 0
     data = json.loads(out.read_text())
-    assert data["summary"]["findings"] == 2 and {f["code"] for f in data["findings"]} == {"PL101"}
-    assert len(data["evaluations"]) == 2 * len(ALL_RULES)
+    formats = 3  # 02 as codepipeline.json, cloudformation.yaml and terraform/
+    assert data["summary"]["findings"] == formats and {f["code"] for f in data["findings"]} == {"PL101"}
+    assert len(data["evaluations"]) == formats * len(ALL_RULES)
 
 
 def test_cli_rules_lists_and_explains():

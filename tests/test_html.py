@@ -122,7 +122,7 @@ def test_the_same_report_gives_the_same_bytes(samples: Report, page: str) -> Non
 
 def test_every_pipeline_is_drawn_and_every_svg_is_well_formed_xml(samples: Report, page: str) -> None:
     drawings = SVG.findall(page)
-    assert len(drawings) == len(samples.overviews) == 12
+    assert len(drawings) == len(samples.overviews) == len(samples.workspace.pipelines) == 19
     ids = []
     for drawing in drawings:
         root = ET.fromstring(drawing)  # raises on anything that is not well-formed
@@ -178,12 +178,13 @@ def test_the_failing_prod_deploy_of_sample_02_shows_with_its_location_and_remedi
     pipelines = section(page, "pipelines")
     parts = re.split(r'<section class="pipeline" id="p\d+">', pipelines)[1:]
     no_approval = [p for p in parts if "webapp-no-approval" in p[:200]]
-    assert len(no_approval) == 2  # the template and the get-pipeline output
+    assert len(no_approval) == 3  # the template, the get-pipeline output and the Terraform module
     remedy = html.esc(samples.rule("PL101").remediation.split("`")[0].strip())
     for part in no_approval:
         assert "badge o-failed" in part and "without a manual approval before it" in part
         assert "How to fix:" in part and remedy in part and "<code>Approval</code>" in part
-        assert re.search(r"02-prod-without-approval/\w+\.(json|yaml):\d+:\d+", part)
+        files = r"(codepipeline\.json|cloudformation\.yaml|terraform/main\.tf)"
+        assert re.search(rf"02-prod-without-approval/{files}:\d+:\d+", part)
         assert "<svg" in part
 
 
@@ -199,11 +200,18 @@ def test_controls_show_the_evidence_behind_passed_pipelines_and_the_failures(pag
 
 def test_the_matrix_summary_and_rules_appendix(samples: Report, page: str) -> None:
     matrix = section(page, "matrix")
-    assert matrix.count("<tr><th class=\"pl\">") == 12 and matrix.count('class="cell o-failed"') == 10
+    # a failed cell per finding, as no sample fails one rule twice: 02 PL101 x3 formats, 03 PL201 x2,
+    # 04 PL301+PL401 x3, 05 PL501 x2; 07 hotfix PL101+PL104+PL501, release PL501, GitLab release PL501 and
+    # manual gate PL101+PL501
+    failed_cells = 3 + 2 + 2 * 3 + 2 + (3 + 1 + 1 + 2)
+    assert matrix.count("<tr><th class=\"pl\">") == 19
+    assert matrix.count('class="cell o-failed"') == failed_cells == 20
     summary = section(page, "summary")
-    assert summary.count('<td><span class="badge o-failed">✗ failed') == 8
-    assert summary.count('<td><span class="badge o-passed">✓ passed') == 4
-    assert ">FAIL<" in verdict(page) and "8 finding(s) at or above high" in verdict(page)
+    # failed: 02 x3, 03 x2, 04 x3, 05 x2 (its info finding) and the 4 CI workflows; passed: 01 x3 and 06 x2
+    assert summary.count('<td><span class="badge o-failed">✗ failed') == 3 + 2 + 3 + 2 + 4
+    assert summary.count('<td><span class="badge o-passed">✓ passed') == 3 + 2
+    high = 3 + 2 + 2 * 3 + 2 + 1  # PL101, PL201, PL301+PL401; hotfix PL101+PL104, manual gate PL101
+    assert ">FAIL<" in verdict(page) and f"{high} finding(s) at or above high" in verdict(page)
     assert "exit code" not in page  # --exit-zero and --write-baseline exit 0 whatever the verdict says
     appendix = section(page, "rules")
     assert all(f'id="rule-{r.code}"' in appendix for r in samples.rules)
@@ -238,7 +246,7 @@ def test_suppressions_with_owner_and_expiry_and_load_problems_are_listed(tmp_pat
     policy = dataclasses.replace(load_policy(None), exemptions=(exemption,))
     page = render(lint(load_workspace([str(tmp_path)]), policy, today=datetime.date(2030, 1, 1)), "html")
     suppressed = section(page, "suppressed")
-    assert suppressed.count("the change board approves releases") == 2
+    assert suppressed.count("the change board approves releases") == 3  # JSON, template and Terraform
     assert "team-payments" in suppressed and "2031-06-30" in suppressed and "exemption" in suppressed
     problems = section(page, "problems")
     assert "broken.json" in problems and "PL000" in problems and "p-error" in problems
@@ -306,8 +314,8 @@ def test_the_report_renders_in_chromium_without_console_errors(browser: str, pag
     report.write_text(page, encoding="utf-8")
     shown = open_in_browser(browser, report, tmp_path / "html-report.png")
     assert shown.console == []
-    assert len(re.findall(r"<svg\b[^>]*role=\"img\"", shown.dom)) == 12  # parsed as SVG, not swallowed as text
-    assert shown.dom.count('<table class="evals">') == 12 and '<table class="matrix">' in shown.dom
+    assert len(re.findall(r"<svg\b[^>]*role=\"img\"", shown.dom)) == 19  # parsed as SVG, not as text
+    assert shown.dom.count('<table class="evals">') == 19 and '<table class="matrix">' in shown.dom
     assert png_size(shown.screenshot) == (1400, 2000)
     assert shown.screenshot.stat().st_size > 50_000  # a blank page compresses to a few kilobytes
     keep(shown.screenshot)
@@ -316,7 +324,7 @@ def test_the_report_renders_in_chromium_without_console_errors(browser: str, pag
 def test_the_pipeline_diagrams_render_in_chromium(browser: str, page: str, tmp_path: Path) -> None:
     """The same page with what comes before sample 02 hidden: headless Chromium captures the top of a page (it
     does not scroll to a #fragment before the screenshot), and the diagrams are further down."""
-    hide = "<style>header,nav,#summary,#controls,#matrix,#p0,#p1{display:none}</style></head>"
+    hide = "<style>header,nav,#summary,#controls,#matrix,#p0,#p1,#p2{display:none}</style></head>"  # 01 x3
     report = tmp_path / "pipelines.html"
     report.write_text(page.replace("</head>", hide, 1), encoding="utf-8")
     shown = open_in_browser(browser, report, tmp_path / "html-report-pipelines.png", (1400, 1600))

@@ -61,18 +61,21 @@ def test_the_sample_counts_are_the_evaluations_counts(samples_report):
     root = parse(samples_report)
     assert root.tag == "testsuites" and root.get("name") == "pipelint"
     assert counts(root) == expected_counts(samples_report.evaluations)
-    # 12 pipelines × 19 rules; README: 5 rules fail, each in 2 files, and one of them (PL501) is info only
-    assert counts(root) == (228, 8, 0, 34)
+    # 19 pipelines × 19 rules. README, at or above high: PL101 in 02's 3 files, PL201 in 03's 2, PL301 and
+    # PL401 in 04's 3; in 07, PL101 and PL104 in hotfix.yml and PL101 in the GitLab manual gate. PL501 is info
+    # only. Skipped: 56 not applicable and 4 unknown (PL401 and PL402 of 05, in its 2 files)
+    failures = 3 + 2 + 2 * 3 + 2 + 1
+    assert counts(root) == (19 * 19, failures, 0, 60) == (361, 14, 0, 60)
     cases = list(root.iter("testcase"))
-    assert len(cases) == 228
-    assert sum(1 for c in cases if c.find("failure") is not None) == 8
-    assert sum(1 for c in cases if c.find("skipped") is not None) == 34
+    assert len(cases) == 361
+    assert sum(1 for c in cases if c.find("failure") is not None) == 14
+    assert sum(1 for c in cases if c.find("skipped") is not None) == 60
 
 
 def test_one_suite_per_pipeline_each_counted_and_named(samples_report):
     root = parse(samples_report)
     suites = root.findall("testsuite")
-    assert len(suites) == 12
+    assert len(suites) == len(samples_report.workspace.pipelines) == 19
     rules = {f"{r.code} {r.name}" for r in samples_report.rules}
     for suite in suites:
         file, pipeline = suite.get("name").split(" :: ")
@@ -100,7 +103,8 @@ def test_a_failure_below_fail_on_passes_and_lists_its_findings(samples_report):
 def test_at_or_above_fail_on_the_same_findings_fail(samples_report):
     report = dataclasses.replace(samples_report, fail_on=Severity.INFO)
     root = parse(report)
-    assert counts(root) == expected_counts(report.evaluations, Severity.INFO) == (228, 10, 0, 34)
+    # the 14 at or above high, and the info-only PL501 of 05 (2 files) and of the 4 CI workflows
+    assert counts(root) == expected_counts(report.evaluations, Severity.INFO) == (361, 14 + 2 + 4, 0, 60)
     failure = case(root, "05-v2-rollback-and-conditions/codepipeline.json", "PL501 ").find("failure")
     assert failure.get("type") == "info"
     critical = parse(dataclasses.replace(samples_report, fail_on=Severity.CRITICAL))
@@ -176,7 +180,7 @@ def test_an_expired_exemption_is_a_case_among_the_inputs_failing_as_fail_on_says
     (expired,) = inputs.findall("testcase")
     assert expired.get("name") == "PL002 exemption-expired: webapp-*" and expired.get("file") == "policy.yaml"
     assert expired.find("failure").get("type") == "medium"
-    assert counts(inputs) == (1, 1, 0, 0) and counts(root)[1] == 2 + 1  # PL101 in both files, and this
+    assert counts(inputs) == (1, 1, 0, 0) and counts(root)[1] == 3 + 1  # PL101 in the 3 formats, and this
     # under the default fail_on (high), a medium finding does not fail the run, nor the case
     inputs = next(s for s in parse(dataclasses.replace(report, fail_on=Severity.HIGH)).findall("testsuite")
                   if s.get("name") == "pipelint: inputs")  # fmt: skip
@@ -216,7 +220,8 @@ def test_load_warnings_alone_do_not_make_an_error_case(tmp_path):
 def test_a_crashing_rule_is_an_error_case():
     report = lint_in(ROOT, NO_APPROVAL, rules=(Exploding, *ALL_RULES))
     root = parse(report)
-    assert counts(root) == expected_counts(report.evaluations) and counts(root)[2] == 2
+    # an error case in each of JSON, template and Terraform
+    assert counts(root) == expected_counts(report.evaluations) and counts(root)[2] == 3
     error = case(root, "codepipeline.json", "PLX999 ").find("error")
     assert error.get("type") == "PL001" and "KeyError" in error.get("message") and "PL001" in error.text
 

@@ -136,18 +136,21 @@ def test_summary_states_the_policy_the_counts_and_the_result(full):
     head = full[: full.index("## Control matrix")]
     assert head == (
         "# pipelint report\n\n"
-        "**❌ Fail**: 8 finding(s) at or above **high**.\n\n"
+        "**❌ Fail**: 14 finding(s) at or above **high**.\n\n"
         "- **Policy**: default, failing on high and above\n"
-        "- **Pipelines**: 12 checked against 19 rules\n"
-        "- **Findings**: 10 (🟠 8 high · ⚪ 2 info)\n"
+        "- **Pipelines**: 19 checked against 19 rules\n"
+        "- **Findings**: 20 (🟠 14 high · ⚪ 6 info)\n"
         "- **Suppressed**: 0\n"
-        "- **Evaluations**: ✅ 184 passed · ❌ 10 failed · ❔ 4 unknown · ➖ 30 not applicable\n\n"
+        "- **Evaluations**: ✅ 281 passed · ❌ 20 failed · ❔ 4 unknown · ➖ 56 not applicable\n\n"
     )
+    # the README's table: high are PL101 in 02 (3 formats), PL201 in 03 (2), PL301 and PL401 in 04 (3), PL101
+    # and PL104 in hotfix.yml and PL101 in the GitLab manual gate: 3 + 2 + 6 + 2 + 1; info is PL501 in 05 (2
+    # formats) and in the 4 CI workflows. The evaluations add up to 19 pipelines x 19 rules
 
 
 def test_matrix_has_a_row_per_pipeline_and_a_linked_column_per_rule(report, full):
     header, *rows = table(full, "## Control matrix")
-    assert len(rows) == 12 and all(len(r) == 20 for r in rows)
+    assert len(rows) == len(report.overviews) == 19 and all(len(r) == 20 for r in rows)
     assert header[1] == ('[PL101](https://github.com/pipelint/pipelint/blob/main/docs/rules.md#pl101 '
                          '"prod-deploy-without-approval")')  # fmt: skip
     assert [h[1:6] for h in header[1:]] == [r.code for r in report.rules]
@@ -172,8 +175,8 @@ def test_the_finding_gives_its_location_message_and_the_rules_remediation(report
     assert "action 'Deploy' in stage 'DeployProd' deploys to production" in block
     remediation = report.rule("PL101").remediation.strip()
     assert f"<details><summary>How to fix PL101 prod-deploy-without-approval</summary>\n\n{remediation}" in block
-    # once per rule and pipeline: the two formats of sample 02
-    assert findings.count("How to fix PL101 ") == 2
+    # once per rule and pipeline: the three formats of sample 02, hotfix.yml and the GitLab manual gate
+    assert findings.count("How to fix PL101 ") == 3 + 2
 
 
 def test_unknown_evaluations_appear_with_their_reasons(full):
@@ -191,7 +194,8 @@ def test_framework_controls_are_marked_as_suggested_with_the_failing_pipelines(f
     header, *rows = table(frameworks, "Deployment Pipeline Reference Architecture")
     assert header == ["Control", "Rules", "✅", "❌", "❔", "➖", "Failing pipelines"]
     (approval,) = [r for r in rows if r[0].startswith("**prod/manual-approval**")]
-    assert approval[1:] == ["PL101 PL102 PL103", "10", "2", "", "", "webapp-no-approval ×2"]
+    failing = "webapp-no-approval ×3, orders-api hotfix, manual-gate-does-not-block.gitlab-ci.yml"
+    assert approval[1:] == ["PL101 PL102 PL103", "14", "5", "", "", failing]
 
 
 def test_the_verdict_names_no_exit_code(full):
@@ -230,7 +234,7 @@ def test_no_framework_section_without_frameworks(report):
 
 def test_each_pipeline_has_a_collapsed_diagram_and_its_evidence(report, full):
     pipelines = section(full, "## Pipelines")
-    assert pipelines.count("<details><summary><b>") == 12
+    assert pipelines.count("<details><summary><b>") == len(report.overviews) == 19
     assert mermaid_blocks(pipelines) == [flowchart(o) for o in report.overviews]
     first = pipelines[: pipelines.index("</details>")]
     assert "<b>webapp-compliant</b> · sample_pipelines/01-compliant-three-accounts/cloudformation.yaml · " \
@@ -248,7 +252,7 @@ def test_suppressed_findings_are_listed_apart_with_their_reason(report):
     assert "## Findings" not in md and "**✅ Pass**" in md
     assert matrix_row(md, "webapp-no-approval", "cloudformation.yaml")["PL101"] == "🛡️"
     suppressed = section(md, "## Suppressed")
-    assert suppressed.count("- 🛡️ **PL101** prod-deploy-without-approval") == 2
+    assert suppressed.count("- 🛡️ **PL101** prod-deploy-without-approval") == 3  # JSON, CFN, Terraform
     assert "exemption by team-web until 2999-01-01: migrating to a gated pipeline" in suppressed
 
 
@@ -259,7 +263,7 @@ def test_an_expired_exemption_is_a_finding_of_its_own_about_the_policy():
     md = markdown.render(lint_in_root("sample_pipelines/02-prod-without-approval", policy=policy), limit=None)
     other = section(md, "### Other findings")
     assert "- 🟡 **medium** · PL002 exemption-expired · `policy.yaml`<br>" in other
-    assert section(md, "## Findings").count("How to fix PL101 ") == 2  # the exempted findings are back
+    assert section(md, "## Findings").count("How to fix PL101 ") == 3  # the exempted findings are back
 
 
 def test_load_problems_are_listed_and_make_the_result_an_error(tmp_path):
@@ -355,12 +359,29 @@ def test_rendering_is_deterministic_and_holds_no_absolute_path(report):
 
 
 def test_the_samples_fit_a_comment_by_leaving_out_the_evidence(report, full):
-    # 12 pipelines with their evidence come to about 70,000 characters; a comment takes 65,536
+    # the CodePipeline scenarios 01-06 (15 pipelines) come to about 85,000 characters with their evidence and
+    # 50,000 without it; a comment takes 65,536
+    scenarios = sorted(str(folder.relative_to(ROOT)) for folder in SAMPLES.glob("0[1-6]-*"))
+    codepipeline = lint_in_root(*scenarios)
+    assert len(codepipeline.overviews) == 15
+    assert len(markdown.render(codepipeline, limit=None)) > markdown.DEFAULT_LIMIT
+    shortened = markdown.render(codepipeline)
+    assert len(shortened) <= markdown.DEFAULT_LIMIT < markdown.COMMENT_LIMIT
+    note = "> ✂️ Shortened to stay under 60,000 characters, leaving out the evidence of passed rules. "
+    assert note in shortened and "**Evidence**" not in shortened and len(mermaid_blocks(shortened)) == 15
+    assert_well_formed(shortened)
+    # all 19 samples: about 106,000 characters, still 62,000 without the evidence, so the diagrams go as well;
+    # every section stays whole
     assert len(full) > markdown.DEFAULT_LIMIT
     shortened = markdown.render(report)
-    assert len(shortened) <= markdown.DEFAULT_LIMIT < markdown.COMMENT_LIMIT
-    assert "> ✂️ Shortened to stay under 60,000 characters, leaving out the evidence of passed rules." in shortened
-    assert "**Evidence**" not in shortened and len(mermaid_blocks(shortened)) == 12
+    assert len(shortened) <= markdown.DEFAULT_LIMIT
+    note = ("> ✂️ Shortened to stay under 60,000 characters, leaving out the evidence of passed rules, "
+            "the diagrams. ")  # fmt: skip
+    assert note in shortened and "**Evidence**" not in shortened
+    assert mermaid_blocks(shortened) == [] and "## Pipelines" not in shortened
+    assert len(table(shortened, "## Control matrix")) == 19 + 1
+    for whole in ("## Findings", "## Unknown", "## Framework controls"):
+        assert section(shortened, whole).strip() == section(full, whole).strip(), whole
     assert_well_formed(shortened)
 
 
@@ -383,14 +404,14 @@ def test_the_corpus_report_stays_usable_and_in_bounds(corpus):
 
 
 def test_an_estate_of_a_hundred_pipelines_is_cut_at_whole_sections(tmp_path):
-    for team in range(9):
+    for team in range(6):  # the 19 samples, six times over
         shutil.copytree(SAMPLES, tmp_path / f"team{team}", ignore=shutil.ignore_patterns("*.md"))
     report = lint(load_workspace([str(tmp_path)], LoadOptions()))
-    assert len(report.overviews) == 108
+    assert len(report.overviews) == 6 * 19
     assert len(markdown.render(report, limit=None)) <= markdown.JOB_SUMMARY_LIMIT
     shortened = markdown.render(report)
     assert len(shortened) <= markdown.DEFAULT_LIMIT
-    assert len(table(shortened, "## Control matrix")) == 109
+    assert len(table(shortened, "## Control matrix")) == 6 * 19 + 1
     note = next(line for line in shortened.splitlines() if line.startswith("> ✂️"))
     assert "the diagrams, the rest of Findings, Unknown, Framework controls." in note
     assert shortened.rstrip().endswith("</details>")  # the last block kept is whole

@@ -43,9 +43,14 @@ def test_sample_01_diagram(report):
     assert f"  classDef prod {CLASSES['prod']}" in diagram and "#c62828" in CLASSES["prod"]
 
 
-def test_sample_02_diagram_has_no_approval_gate(report):
-    diagram = flowchart(report.overviews[2])
-    assert report.overviews[2].pipeline == "webapp-no-approval"
+def overview_of(report, pipeline: str, format: str) -> PipelineOverview:
+    (found,) = [o for o in report.overviews if (o.pipeline, o.format) == (pipeline, format)]
+    return found
+
+
+@pytest.mark.parametrize("format", ["cloudformation", "codepipeline-json", "terraform"])
+def test_sample_02_diagram_has_no_approval_gate(report, format):
+    diagram = flowchart(overview_of(report, "webapp-no-approval", format))
     assert_mermaid_structure(diagram, stages=5)
     assert "{{" not in diagram and "approval" not in diagram and "gate" not in diagram
     assert re.findall(r"^  class (\S+) (\w+)$", diagram, re.M) == [("s5n1", "prod"), ("s4n1", "staging"),
@@ -53,9 +58,7 @@ def test_sample_02_diagram_has_no_approval_gate(report):
 
 
 def test_a_stage_guarded_by_conditions_starts_with_a_gate_node(report):
-    overview = report.overviews[8]
-    assert (overview.pipeline, overview.format) == ("webapp-v2-rollback", "cloudformation")
-    diagram = flowchart(overview)
+    diagram = flowchart(overview_of(report, "webapp-v2-rollback", "cloudformation"))
     assert_mermaid_structure(diagram, stages=6)
     assert ('    s6g>"⛔ beforeEntry conditions<br/>⛔ onFailure ROLLBACK<br/>⛔ onSuccess conditions"]\n'
             in diagram)  # fmt: skip

@@ -66,8 +66,9 @@ def collected(result: pytest.RunResult) -> list[str]:
 
 def test_the_compliant_sample_passes_through_the_entry_point(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--pipelint", str(SAMPLES / "01-compliant-three-accounts"), "-v")
-    result.assert_outcomes(passed=34, skipped=4)
-    assert expected(str(SAMPLES / "01-compliant-three-accounts")) == {"passed": 34, "failed": 0, "skipped": 4}
+    # JSON, template and Terraform: 17 rules pass and 2 are not applicable in each
+    result.assert_outcomes(passed=3 * 17, skipped=3 * 2)
+    assert expected(str(SAMPLES / "01-compliant-three-accounts")) == {"passed": 51, "failed": 0, "skipped": 6}
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines([
         "plugins: *pipelint-*",  # loaded by its pytest11 entry point
@@ -79,7 +80,8 @@ def test_a_finding_fails_its_test_with_the_finding_and_no_traceback(
     pytester: pytest.Pytester, samples: Path
 ) -> None:
     result = run(pytester, "--pipelint", NO_APPROVAL, "-rf")
-    result.assert_outcomes(passed=28, failed=2, skipped=8)
+    # JSON, template and Terraform: PL101 fails, 14 rules pass and 4 are not applicable in each
+    result.assert_outcomes(passed=3 * 14, failed=3, skipped=3 * 4)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines([
         "*_ PL101 prod-deploy-without-approval in webapp-no-approval _*",
@@ -90,11 +92,19 @@ def test_a_finding_fails_its_test_with_the_finding_and_no_traceback(
         "                        ^",
         "",
         "How to fix (PL101 prod-deploy-without-approval):",
+        "*_ PL101 prod-deploy-without-approval in webapp-no-approval _*",
+        f"{NO_APPROVAL}/terraform/main.tf:161:5: high PL101 *",
+        "        action {",
+        "        ^",
+        "",
+        "How to fix (PL101 prod-deploy-without-approval):",
         f"FAILED {NO_APPROVAL}/cloudformation.yaml::webapp-no-approval::{PL101}*",
         f"FAILED {NO_APPROVAL}/codepipeline.json::webapp-no-approval::{PL101}*",
+        f"FAILED {NO_APPROVAL}/terraform/main.tf::webapp-no-approval::{PL101}*",
     ])  # fmt: skip
     output = result.stdout.str()
-    message = api.lint(str(samples / "02-prod-without-approval")).findings[-1].message
+    findings = api.lint(str(samples / "02-prod-without-approval")).findings
+    (message,) = [f.message for f in findings if f.location.file.endswith("codepipeline.json")]
     assert f"codepipeline.json:164:21: high PL101 {message} [prod-deploy-without-approval]" in output
     assert "Traceback" not in output and "raise Findings" not in output and "pytest_plugin" not in output
 
@@ -103,7 +113,7 @@ def test_junitxml_has_one_testcase_per_evaluation(pytester: pytest.Pytester, sam
     run(pytester, "--pipelint", NO_APPROVAL, CONDITIONS, "--junitxml=out.xml")
     cases = ET.parse(pytester.path / "out.xml").getroot().findall(".//testcase")
     report = api.lint([str(pytester.path / NO_APPROVAL), str(pytester.path / CONDITIONS)])
-    assert len(cases) == len(report.evaluations) == 76
+    assert len(cases) == len(report.evaluations) == (3 + 2) * 19  # 02 in 3 formats, 05 in 2; 19 rules
     base = f"{pytester.path}/"
     by_case = {(f"{e.ref.file.removeprefix(base).replace('/', '.')}.{e.pipeline}", f"{e.code}-{e.name}"): e
                for e in report.evaluations}  # fmt: skip
@@ -126,11 +136,12 @@ def test_junitxml_has_one_testcase_per_evaluation(pytester: pytest.Pytester, sam
 def test_k_selects_by_rule_or_by_pipeline(pytester: pytest.Pytester, samples: Path) -> None:
     report = api.lint(str(samples))
     by_rule = collected(run(pytester, "--pipelint", "sample_pipelines", "--co", "-q", "-k", "PL101"))
-    assert len(by_rule) == sum(1 for e in report.evaluations if e.code == "PL101") == 6 * 2  # 2 files each
+    # one per pipeline: 01-06 in 2 files each, 3 of them also in Terraform, and the 4 CI workflows of 07
+    assert len(by_rule) == sum(1 for e in report.evaluations if e.code == "PL101") == 6 * 2 + 3 + 4
     assert all(nodeid.endswith(f"::{PL101}") for nodeid in by_rule)
     pipeline = run(pytester, "--pipelint", "sample_pipelines", "--co", "-q", "-k", "webapp-compliant")
     by_pipeline = collected(pipeline)
-    assert len(by_pipeline) == 2 * len(report.rules) and all("/01-compliant-three-" in n for n in by_pipeline)
+    assert len(by_pipeline) == 3 * len(report.rules) and all("/01-compliant-three-" in n for n in by_pipeline)
     first = f"sample_pipelines/01-compliant-three-accounts/cloudformation.yaml::webapp-compliant::{PL101}"
     assert by_pipeline[0] == first
 
@@ -145,11 +156,13 @@ def test_x_stops_at_the_first_failure(pytester: pytest.Pytester, samples: Path) 
 
 def test_xdist_gives_the_same_results_as_a_serial_run(pytester: pytest.Pytester, samples: Path) -> None:
     counts = expected(str(samples))
-    assert counts == {"passed": 186, "failed": 8, "skipped": 34}
+    # failed: the 14 findings at or above high; passed: 281 passed and the 6 info-level PL501 (a warning each:
+    # 05 in 2 files and the 4 CI workflows); skipped: 56 not applicable and 4 unknown
+    assert counts == {"passed": 281 + 6, "failed": 14, "skipped": 60}
     serial = run(pytester, "--pipelint", "sample_pipelines")
     parallel = run(pytester, "--pipelint", "sample_pipelines", "-n", "2")
-    serial.assert_outcomes(**counts, warnings=2)
-    parallel.assert_outcomes(**counts, warnings=2)
+    serial.assert_outcomes(**counts, warnings=6)
+    parallel.assert_outcomes(**counts, warnings=6)
     parallel.stdout.fnmatch_lines(["*2 workers*", "*pipelint: 4 unknown verdicts*"])
 
 
@@ -190,7 +203,7 @@ def test_an_expired_exemption_is_a_test_in_the_policy_file(pytester: pytest.Pyte
     )
     result = run(pytester, "--pipelint", NO_APPROVAL, "--pipelint-policy", "policy.yaml",
                  "--pipelint-fail-on", "medium", "-k", "PL002 or PL101")  # fmt: skip
-    result.assert_outcomes(failed=3)  # PL002 is medium; the PL101 findings are back
+    result.assert_outcomes(failed=4)  # PL002 is medium; the PL101 findings (in 3 formats) are back
     result.stdout.fnmatch_lines([
         "*_ PL002 exemption-expired in webapp-no-approval _*",
         "policy.yaml:3:5: medium PL002 the exemption from PL101 for pipeline 'webapp-no-approval' *",
@@ -219,12 +232,12 @@ def test_ini_options_name_the_paths_and_the_policy(pytester: pytest.Pytester, sa
     pytester.path.joinpath("policy.yaml").write_text("version: 1\nrules:\n  ignore: [PL101]\n")
     pytester.makeini(f"[pytest]\npipelint_paths =\n    {NO_APPROVAL}\npipelint_policy = policy.yaml\n")
     result = run(pytester, "-rs")
-    result.assert_outcomes(passed=28, skipped=10)  # PL101 is disabled: no failure left
+    result.assert_outcomes(passed=3 * 14, skipped=3 * (4 + 1))  # PL101 is disabled: no failure left
     disabled = "disabled: the policy does not select this rule"
     result.stdout.fnmatch_lines([f"SKIPPED [[]1[]] {NO_APPROVAL}/codepipeline.json: {disabled}"])
     # --pipelint wins over pipelint_paths, as arguments win over testpaths; the ini's policy still holds
     compliant = run(pytester, "--pipelint", "sample_pipelines/01-compliant-three-accounts")
-    compliant.assert_outcomes(passed=32, skipped=6)
+    compliant.assert_outcomes(passed=3 * 16, skipped=3 * (2 + 1))
 
 
 def test_a_bad_policy_is_a_usage_error(pytester: pytest.Pytester) -> None:

@@ -38,7 +38,7 @@ def test_json_report_of_the_samples_follows_the_shipped_schema():
     document = _report_json(str(SAMPLES))
     assert _errors(document) == []
     assert document["schema_version"] == 1
-    assert len(document["evaluations"]) == len(document["rules"]) * len(document["pipelines"]) == 19 * 12
+    assert len(document["evaluations"]) == len(document["rules"]) * len(document["pipelines"]) == 19 * 19
     failed = {(e["pipeline"], e["code"]) for e in document["evaluations"] if e["outcome"] == "failed"}
     assert ("webapp-no-approval", "PL101") in failed and ("webapp-compliant", "PL101") not in failed
     prod = document["pipelines"][0]["stages"][-1]["steps"][0]
@@ -66,7 +66,7 @@ def test_several_formats_in_one_run(tmp_path):
                      "--format", "sarif", "--output", str(sarif), "-f", "junit", "-o", str(junit),
                      "-f", "text", "-o", str(text))  # fmt: skip
     assert result.returncode == 1, result.stderr
-    assert json.loads(result.stdout)["summary"]["findings"] == 2
+    assert json.loads(result.stdout)["summary"]["findings"] == 3  # PL101 in JSON, template and Terraform
     assert json.loads(sarif.read_text())["version"] == "2.1.0"
     assert junit.read_text().startswith("<?xml")
     assert "high PL101" in text.read_text()
@@ -76,7 +76,8 @@ def test_every_report_to_a_file_prints_the_summary(tmp_path):
     out = tmp_path / "r.json"
     result = run_cli("lint", "sample_pipelines/02-prod-without-approval", "-f", "json", "-o", str(out))
     assert result.returncode == 1
-    assert result.stdout.startswith("2 finding(s) (2 high)") and f"Wrote {out} (json)." in result.stdout
+    assert result.stdout.startswith("3 finding(s) (3 high); 3 pipeline(s) checked")
+    assert f"Wrote {out} (json)." in result.stdout
 
 
 @pytest.mark.parametrize("args, message", [
@@ -102,7 +103,7 @@ def test_wrong_report_options_exit_2_before_loading(args, message):
 
 @pytest.fixture
 def estate(tmp_path):
-    """A copy of sample 02 (PL101 in both formats), linted from the copy's parent folder."""
+    """A copy of sample 02 (PL101 in each of its three formats), linted from the copy's parent folder."""
     shutil.copytree(SAMPLES / "02-prod-without-approval", tmp_path / "infra")
     return tmp_path
 
@@ -113,22 +114,30 @@ def _lint(estate, *args):
 
 def test_a_baseline_hides_known_findings_even_after_reformatting(estate):
     written = run_cli("lint", "infra", "--write-baseline", "baseline.json", cwd=estate)
-    assert written.returncode == 0 and "wrote 2 finding(s) to the baseline baseline.json" in written.stderr
+    assert written.returncode == 0 and "wrote 3 finding(s) to the baseline baseline.json" in written.stderr
     entries = json.loads((estate / "baseline.json").read_text())["findings"]
     assert [(e["rule"], e["file"], e["path"]) for e in entries] == [
         ("PL101", "infra/cloudformation.yaml", "/Resources/Pipeline/Properties/Stages/[DeployProd]/Actions/[Deploy]"),
         ("PL101", "infra/codepipeline.json", "/pipeline/stages/[DeployProd]/actions/[Deploy]"),
+        ("PL101", "infra/terraform/main.tf",
+         "/resource/aws_codepipeline/webapp/stage/[DeployProd]/action/[Deploy]"),
     ]
     template = estate / "infra" / "cloudformation.yaml"
-    before = json.loads(_lint(estate).stdout)["findings"][0]["location"]["line"]
+    found = json.loads(_lint(estate).stdout)["findings"]
+    before = {f["location"]["file"]: f["location"]["line"] for f in found}
     template.write_text("# moved down by a header\n\n# and a blank line\n" + template.read_text())
     pipeline_json = estate / "infra" / "codepipeline.json"
     pipeline_json.write_text(json.dumps(json.loads(pipeline_json.read_text()), indent=8))  # reindented
+    module = estate / "infra" / "terraform" / "main.tf"
+    module.write_text("# moved down by a header\n\n" + module.read_text())
     result = _lint(estate, "--baseline", "baseline.json")
     report = json.loads(result.stdout)
-    assert result.returncode == 0 and report["summary"]["findings"] == 0 and report["summary"]["suppressed"] == 2
-    moved = next(f for f in report["findings"] if f["location"]["file"].endswith(".yaml"))
-    assert moved["location"]["line"] == before + 3 and moved["suppressed"]["kind"] == "baseline"
+    assert result.returncode == 0
+    assert report["summary"]["findings"] == 0 and report["summary"]["suppressed"] == 3
+    lines = {f["location"]["file"]: f["location"]["line"] for f in report["findings"]}
+    assert lines["infra/cloudformation.yaml"] == before["infra/cloudformation.yaml"] + 3
+    assert lines["infra/terraform/main.tf"] == before["infra/terraform/main.tf"] + 2
+    assert {f["suppressed"]["kind"] for f in report["findings"]} == {"baseline"}
     assert {e["outcome"] for e in report["evaluations"] if e["code"] == "PL101"} == {"exempted"}
 
 
@@ -148,7 +157,8 @@ def test_a_new_violation_is_still_reported(estate):
 def test_the_baseline_counts_findings_and_works_from_another_folder(estate):
     run_cli("lint", "infra", "--write-baseline", "infra/baseline.json", cwd=estate)
     entries = json.loads((estate / "infra" / "baseline.json").read_text())["findings"]
-    assert {e["file"] for e in entries} == {"cloudformation.yaml", "codepipeline.json"}  # relative to the baseline
+    # relative to the baseline
+    assert {e["file"] for e in entries} == {"cloudformation.yaml", "codepipeline.json", "terraform/main.tf"}
     result = run_cli("lint", ".", "--baseline", "baseline.json", cwd=estate / "infra")
     assert result.returncode == 0, result.stdout
     report = lint(load_workspace([str(estate / "infra")], LoadOptions()))
@@ -156,7 +166,7 @@ def test_the_baseline_counts_findings_and_works_from_another_folder(estate):
     halved.counts[next(iter(halved.counts))] = 0
     applied = halved.apply(report)
     assert [f.suppressed is None for f in applied.findings].count(True) == 1
-    assert [f.suppressed.kind for f in applied.findings if f.suppressed] == [SuppressionKind.BASELINE]
+    assert [f.suppressed.kind for f in applied.findings if f.suppressed] == [SuppressionKind.BASELINE] * 2
 
 
 @pytest.mark.parametrize("content, message", [

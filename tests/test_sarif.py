@@ -124,23 +124,33 @@ def test_the_whole_corpus_gives_valid_sarif_with_its_load_problems(validator, co
 
 # --- what the samples give ---------------------------------------------------------------------------------
 
-# (rule, level) of each result, per sample, for both formats of the pipeline: sample_pipelines/README.md
+# (rule, level) of each result, per sample and file: sample_pipelines/README.md. In 01-06 every format of the
+# pipeline gives the same results; 01, 02 and 04 are also Terraform modules
+BOTH = ("cloudformation.yaml", "codepipeline.json")
+WITH_TERRAFORM = (*BOTH, "terraform/main.tf")
 EXPECTED = {
-    "01-compliant-three-accounts": [],
-    "02-prod-without-approval": [("PL101", "error")],
-    "03-prod-shares-staging-account": [("PL201", "error")],
-    "04-prod-all-at-once-no-rollback": [("PL301", "error"), ("PL401", "error")],
-    "05-v2-rollback-and-conditions": [("PL501", "note")],
-    "06-sam-lambda-canary": [],
+    "01-compliant-three-accounts": dict.fromkeys(WITH_TERRAFORM, []),
+    "02-prod-without-approval": dict.fromkeys(WITH_TERRAFORM, [("PL101", "error")]),
+    "03-prod-shares-staging-account": dict.fromkeys(BOTH, [("PL201", "error")]),
+    "04-prod-all-at-once-no-rollback": dict.fromkeys(WITH_TERRAFORM, [("PL301", "error"),
+                                                                      ("PL401", "error")]),
+    "05-v2-rollback-and-conditions": dict.fromkeys(BOTH, [("PL501", "note")]),
+    "06-sam-lambda-canary": dict.fromkeys(BOTH, []),
+    "07-ci-workflows": {
+        "github/release.yml": [("PL501", "note")],
+        "github/hotfix.yml": [("PL101", "error"), ("PL104", "error"), ("PL501", "note")],
+        "gitlab/release.gitlab-ci.yml": [("PL501", "note")],
+        "gitlab/manual-gate-does-not-block.gitlab-ci.yml": [("PL101", "error"), ("PL501", "note")],
+    },
 }
 
 
 @pytest.mark.parametrize("scenario", sorted(EXPECTED))
 def test_each_sample_gives_the_results_its_readme_lists(samples_report, scenario):
-    got = Counter((uri(r).rsplit("/", 1)[-1], r["ruleId"], r["level"])
+    got = Counter((uri(r).split(f"/{scenario}/", 1)[1], r["ruleId"], r["level"])
                   for r in run_of(samples_report)["results"] if f"/{scenario}/" in uri(r))  # fmt: skip
-    expected = Counter((file, rule, level) for rule, level in EXPECTED[scenario]
-                       for file in ("cloudformation.yaml", "codepipeline.json"))  # fmt: skip
+    expected = Counter((file, rule, level) for file, results in EXPECTED[scenario].items()
+                       for rule, level in results)  # fmt: skip
     assert got == expected
 
 
@@ -155,6 +165,9 @@ def test_the_missing_approval_is_reported_at_the_prod_deploy_action(samples_repo
     assert artifact == {"uri": template, "uriBaseId": "%SRCROOT%"}
     as_json = "sample_pipelines/02-prod-without-approval/codepipeline.json"
     assert region(results[as_json]) == {"startLine": 164, "startColumn": 21, "endLine": 191, "endColumn": 22}
+    module = "sample_pipelines/02-prod-without-approval/terraform/main.tf"
+    assert (ROOT / module).read_text().splitlines()[159:161] == ['    name = "DeployProd"', "    action {"]
+    assert region(results[module]) == {"startLine": 161, "startColumn": 5, "endLine": 172, "endColumn": 6}
     assert results[template]["properties"]["path"] == "/Resources/Pipeline/Properties/Stages/4/Actions/0"
     assert results[template]["properties"]["pipeline"] == "webapp-no-approval"
     logical = results[template]["locations"][0]["logicalLocations"]
@@ -277,7 +290,7 @@ def test_a_policy_exemption_is_an_external_suppression_with_owner_and_expiry():
                           ref=SourceRef("policy.yaml", ("exemptions", 0)))  # fmt: skip
     report = lint_in(ROOT, str(NO_APPROVAL.relative_to(ROOT)), policy=Policy(exemptions=(exemption,)))
     results = [r for r in run_of(report)["results"] if r["ruleId"] == "PL101"]
-    assert len(results) == 2
+    assert len(results) == 3  # JSON, template and Terraform
     for result in results:
         (suppression,) = result["suppressions"]
         assert suppression["kind"] == "external" and suppression["status"] == "accepted"
@@ -334,11 +347,11 @@ def test_a_crashing_rule_is_a_pl001_error_and_an_unsuccessful_run(validator):
     assert_valid(validator, document)
     (run,) = document["runs"]
     crashes = [r for r in run["results"] if r["ruleId"] == "PL001"]
-    assert len(crashes) == 2 and {r["level"] for r in crashes} == {"error"}
+    assert len(crashes) == 3 and {r["level"] for r in crashes} == {"error"}  # one per pipeline: 3 formats
     assert "KeyError" in crashes[0]["message"]["text"]
     assert run["tool"]["driver"]["rules"][crashes[0]["ruleIndex"]]["name"] == "rule-failed"
     assert run["invocations"][0]["executionSuccessful"] is False
-    assert len(run["invocations"][0]["toolExecutionNotifications"]) == 2
+    assert len(run["invocations"][0]["toolExecutionNotifications"]) == 3
 
 
 def test_results_are_capped_at_githubs_limit_keeping_the_most_severe(samples_report, monkeypatch, validator):

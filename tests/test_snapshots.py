@@ -1,7 +1,8 @@
 """Snapshots: every report format's whole output for the sample pipelines, pinned.
 
-Each scenario once, as CloudFormation with its deploy targets: the get-pipeline JSON of each scenario loads
-to the same model (tests/test_equivalence.py) and would only double the snapshots.
+Each scenario once: 01-06 as CloudFormation with their deploy targets (the get-pipeline JSON and the Terraform
+of a scenario load to the same model, tests/test_equivalence.py, and would only double the snapshots), and 07
+as its GitHub Actions and GitLab CI workflows with the SAM template they deploy.
 
 A change to a reporter shows here as a diff of its output. When the change is meant, rewrite the snapshots
 with `PIPELINT_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_snapshots.py` and review the diff.
@@ -30,7 +31,9 @@ def report():
     cwd = os.getcwd()
     os.chdir(ROOT)  # file names in the reports are relative, as a user in the project folder gives them
     try:
-        files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "sample_pipelines").glob("*/*.yaml"))
+        samples = ROOT / "sample_pipelines"
+        workflows = (samples / "07-ci-workflows").glob("*/*.yml")  # github/*.yml, gitlab/*.gitlab-ci.yml
+        files = sorted(str(p.relative_to(ROOT)) for p in (*samples.glob("*/*.yaml"), *workflows))
         return lint(load_workspace(files, LoadOptions()), today=datetime.date(2026, 1, 1))
     finally:
         os.chdir(cwd)
