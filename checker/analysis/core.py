@@ -81,6 +81,23 @@ class ActionFacts:
         return self.gate is not None and self.gate.approves is True
 
     @property
+    def notified(self) -> str | None:
+        """Who an approval tells that a release waits: the CI system's own notice, or the NotificationArn topic."""
+        if self.gate is not None and self.gate.notifies:
+            return self.gate.notifies
+        topic = self.action.configuration.get("NotificationArn")
+        return None if topic is None or topic == "" else str(as_text(topic) or topic)
+
+    @property
+    def approval_detail(self) -> str:
+        """An approval in a few words, for people: whom it notifies, or why it may gate nothing."""
+        if self.gate is not None and self.gate.approves is None:
+            return "reviewers unknown (set in the repository)"
+        if self.gate is not None and self.gate.approves is False:
+            return "gates nothing (not a protected environment)"
+        return f"notifies {self.notified}" if self.notified else "notifies nobody"
+
+    @property
     def maybe_approval(self) -> bool:
         """An approval gate the files and the policy leave open (a CI environment not declared either way)."""
         return self.gate is not None and self.gate.approves is None

@@ -82,7 +82,9 @@ def _hidden_deploy(action: Action) -> str | None:
         match = DEPLOY_COMMANDS.search(text)
         if match:
             return f"command '{match.group()}'"
-    named = [w for w in words(as_text(action.name) or "") if w in DEPLOY_WORDS]
+    # a CI job's work is named after its first command where its steps have no names: only given names count
+    name = as_text(action.configuration.get("StepNames")) if action.provider == ci.CI_JOB else as_text(action.name)
+    named = [w for w in words(name or "") if w in DEPLOY_WORDS]
     function = as_text(action.configuration.get("FunctionName")) or ""
     named += [w for w in words(function) if w in DEPLOY_WORDS]
     variables = _variable_names(action.configuration.get("EnvironmentVariables"))

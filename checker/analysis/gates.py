@@ -25,7 +25,7 @@ class Gate:
 
     approves: bool | None
     reason: str
-    notifies: str | None = None  # how approvers hear of it, when the CI system itself tells them
+    notifies: str | None = None  # whom the CI system itself tells that a release waits
 
 
 def protected(name: str, patterns: tuple[str, ...]) -> bool:
@@ -44,7 +44,7 @@ def gate_of(action: Action, protected_environments: tuple[str, ...] | None) -> G
         return Gate(True, "a manual job: it waits until someone with permission starts it")
     if provider == GITHUB_MANUAL_APPROVAL:
         approvers = as_text(action.configuration.get("approvers"))
-        told = f"the approvers ({approvers}) are asked in a GitHub issue" if approvers else None
+        told = f"{approvers} (in a GitHub issue)" if approvers else None
         return Gate(True, "a step that waits for approvers' answer", told)
     return Gate(True, "a manual approval action")
 
@@ -62,7 +62,7 @@ def _environment_gate(action: Action, provider: str, patterns: tuple[str, ...] |
                           f"(protected_environments: [{name}])")  # fmt: skip
     if protected(name, patterns):
         # GitHub e-mails the required reviewers; GitLab tells nobody that a deployment waits (gitlab#354783).
-        told = "GitHub notifies the environment's required reviewers" if provider == GITHUB_ENVIRONMENT else None
+        told = "the environment's required reviewers (GitHub tells them)" if provider == GITHUB_ENVIRONMENT else None
         return Gate(True, f"environment '{name}' requires {reviewers} (the policy's protected_environments)", told)
     return Gate(False, f"environment '{name}' is not among the policy's protected_environments, so it waits "
                        "for nobody")  # fmt: skip

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from checker.analysis.core import ActionFacts, Analysis
+from checker.analysis.core import ActionFacts, Analysis, stages_before
 from checker.analysis.deploys import Role
-from checker.model import Category, Location, Pipeline, SourceRef, Stage, Unknown, Workspace
+from checker.model import Category, Location, Pipeline, SourceFormat, SourceRef, Unknown, Workspace
 from checker.model.values import as_text
 
 
@@ -48,6 +48,9 @@ class StageView:
     steps: tuple[Step, ...]
     gates: tuple[str, ...] = ()  # "beforeEntry", "onFailure ROLLBACK" and such: what guards the stage
     location: Location | None = None
+    # The stages (by index) it waits for, in a CI workflow whose jobs wait for the jobs they need; None: the
+    # stage before it, as in CodePipeline.
+    after: tuple[int, ...] | None = None
 
     def run_orders(self) -> list[tuple[int | None, tuple[int, ...]]]:
         """The indexes of the steps by run order, in order; an unknown run order (a parameter) runs last."""
@@ -71,6 +74,11 @@ class PipelineOverview:
     def key(self) -> tuple[str, str]:
         return (self.ref.file, self.ref.pointer())
 
+    @property
+    def is_ci(self) -> bool:
+        """A CI workflow (GitHub Actions, GitLab CI): no pipeline type, account or region of its own."""
+        return SourceFormat(self.format).is_ci
+
 
 def overviews(workspace: Workspace, analysis: Analysis, groups: list[list[Pipeline]]) -> tuple[PipelineOverview, ...]:
     return tuple(_overview(workspace, analysis, group) for group in groups)
@@ -80,8 +88,9 @@ def _overview(workspace: Workspace, analysis: Analysis, group: list[Pipeline]) -
     pipeline = group[0]  # the first scenario; the others differ only where a condition decides
     facts = analysis.actions(pipeline)
     stages = tuple(
-        StageView(name=_text(stage.name), location=workspace.locate(stage.source), gates=_gates(stage),
-                  steps=tuple(_step(workspace, f) for f in facts if f.stage_index == index))
+        StageView(name=_text(stage.name), location=workspace.locate(stage.source), gates=_gates(pipeline, index),
+                  steps=tuple(_step(workspace, f) for f in facts if f.stage_index == index),
+                  after=_after(pipeline, index))
         for index, stage in enumerate(pipeline.stages)
     )  # fmt: skip
     return PipelineOverview(
@@ -114,8 +123,7 @@ def _step(workspace: Workspace, f: ActionFacts) -> Step:
 
 def _detail(f: ActionFacts, kind: StepKind) -> str:
     if kind is StepKind.APPROVAL:
-        topic = f.action.configuration.get("NotificationArn")
-        return f"notifies {_text(topic)}" if topic is not None else "notifies nobody"
+        return f.approval_detail
     if kind is StepKind.DEPLOY:
         strategy = f.strategy.cls.value if f.strategy is not None else "unknown"
         rolls_back = f.stage_rollback or (f.rollback.on_failure if f.rollback is not None else None)
@@ -126,8 +134,22 @@ def _detail(f: ActionFacts, kind: StepKind) -> str:
     return ""
 
 
-def _gates(stage: Stage) -> tuple[str, ...]:
+def _after(pipeline: Pipeline, index: int) -> tuple[int, ...] | None:
+    """The stages it waits for directly, without those it waits for through another (a CI job's `needs`)."""
+    before = stages_before(pipeline)
+    if before is None:
+        return None
+    mine = before[index]
+    return tuple(sorted(j for j in mine if not any(j in before[k] for k in mine if k != j)))
+
+
+def _gates(pipeline: Pipeline, index: int) -> tuple[str, ...]:
+    stage = pipeline.stages[index]
+    before = stages_before(pipeline)
     gates = []
+    if before is not None and before[index] != frozenset(range(index)):  # it does not wait for all before it
+        names = ", ".join(_text(pipeline.stages[i].name) for i in _after(pipeline, index) or ())
+        gates.append(f"after {names}" if names else "starts at once (needs nothing)")
     if stage.before_entry is not None:
         gates.append("beforeEntry conditions")
     if stage.on_failure is not None:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from checker.model import ci
 
 DEPLOY_COMMANDS = re.compile(
-    r"\b(sam\s+deploy|cdk\s+deploy|aws\s+cloudformation\s+(deploy|create-stack|update-stack|execute-change-set)|"
+    r"\b(sam\s+deploy|cdk\s+deploy|aws\s+cloudformation\s+(deploy|create-stack|update-stack|create-change-set|"
+    r"execute-change-set)|"
     r"aws\s+deploy\s+create-deployment|aws\s+ecs\s+update-service|aws\s+lambda\s+update-function-code|"
     r"terraform\s+apply|serverless\s+deploy|sls\s+deploy|kubectl\s+apply|helm\s+(upgrade|install)|"
     r"aws\s+s3\s+sync|copilot\s+(svc\s+)?deploy|eb\s+deploy)\b"
@@ -119,11 +120,16 @@ def parse_deploy(words: list[str]) -> DeployCommand | None:
     if verb in ("aws cloudformation deploy", "aws cloudformation create-stack", "aws cloudformation update-stack"):
         template = _text(options.get("template-file") or options.get("template-url") or options.get("template-body"))
         return _stack(verb, stack, template, options, mode if verb.endswith("deploy") else "CREATE_UPDATE")
+    if verb == "aws cloudformation create-change-set":
+        template = _text(options.get("template-url") or options.get("template-body"))
+        return _stack(verb, stack, template, options, "CHANGE_SET_REPLACE")
     if verb == "aws cloudformation execute-change-set":
         return _stack(verb, stack, None, options, "CHANGE_SET_EXECUTE")
     if verb == "cdk deploy":
         stacks = _positional(words[2:], _CDK_FLAGS)
-        config = {"StackName": " ".join(stacks)} if stacks else {}
+        prepare = options.get("method") == "prepare-change-set" or options.get("execute") == "false"
+        config = {"ActionMode": "CHANGE_SET_REPLACE" if prepare else "CREATE_UPDATE"}
+        config.update({"StackName": " ".join(stacks)} if stacks else {})
         if options.get("no-rollback") or options.get("rollback") == "false":
             config["DisableRollback"] = "true"
         return DeployCommand("cdk deploy", "CloudFormation", config, region=_text(options.get("region")))

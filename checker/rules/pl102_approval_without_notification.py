@@ -50,7 +50,7 @@ class ApprovalWithoutNotification(Rule):
         for gate in gates:
             told = gate.gate.notifies if gate.gate is not None else None
             if told:
-                yield self.passed(f"{gate.label}: {told}")
+                yield self.passed(f"{gate.label} notifies {told}")
                 continue
             if gate.pipeline.format.is_ci:
                 told_by = [a for a in ctx.actions(pipeline) if a.runs_before(gate) and notifies(a)]

@@ -22,7 +22,8 @@ class UnreviewedProdStackChange(Rule):
 
     ## Use instead
     `CHANGE_SET_REPLACE` → a Manual approval → `CHANGE_SET_EXECUTE` in the prod stage, in increasing run
-    order.
+    order. In a CI job: `sam deploy --no-execute-changeset` (or `aws cloudformation deploy --no-execute-changeset`,
+    `cdk deploy --method=prepare-change-set`), then an approval, then `aws cloudformation execute-change-set`.
     """
 
     code = "PL501"

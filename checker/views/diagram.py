@@ -108,7 +108,7 @@ def svg(overview: PipelineOverview, *, ident: str = "pld") -> str:
     ]
     for index, column in enumerate(columns):
         parts += _stage(column, index, _Frame(ident, header, body_h, foot_h))
-        if index:
+        if index and (column.stage.after is None or index - 1 in column.stage.after):  # else its foot says "after ..."
             y = header + NAME_H + PAD + LABEL_H + BOX_H / 2 - 8  # one height: inside captioned and plain boxes
             parts.append(f'<path class="flow" d="M{_n(columns[index - 1].x + columns[index - 1].width)},{_n(y)} '
                          f'H{_n(column.x - 2)}" marker-end="url(#{ident}-arrow)"/>')  # fmt: skip
@@ -246,7 +246,7 @@ def _approval(step: Step, x: float, y: float, tip: str, inner: float) -> list[st
               (x + 12, y + BOX_H), (x, y + BOX_H / 2)]  # fmt: skip
     shape = (f'<polygon points="{" ".join(f"{_n(px)},{_n(py)}" for px, py in points)}" fill="{fill}" '
              f'stroke="{stroke}" stroke-width="2"/>')  # fmt: skip
-    silent = step.detail in ("", "notifies nobody")
+    silent = step.detail in ("", "notifies nobody") or not step.detail.startswith("notifies")
     notify = "notifies nobody" if silent else _short_topic(step.detail)
     return [f"<g><title>{tip}</title>", shape,
             _text(x + 16, y + 19, "MANUAL APPROVAL", inner - 8, 9.5, "b", fill=stroke),

@@ -201,8 +201,9 @@ def _pipelines(report: Report, table: list[Row]) -> str:
         overview = drawn.get(row.key)
         facts = [("file", str(overview.location) if overview and overview.location else row.file)]
         if overview is not None:
-            facts += [("format", overview.format), ("type", overview.pipeline_type),
-                      ("account", overview.account or "not set"), ("region", overview.region or "not set")]
+            facts += [("format", overview.format)] + ([("type", overview.pipeline_type)] if overview.pipeline_type else [])
+            if not overview.is_ci:  # a CI workflow has no account or region of its own
+                facts += [("account", overview.account or "not set"), ("region", overview.region or "not set")]
             facts += [("scenario drawn", overview.scenario)] if overview.scenario else []
         shown = "".join(f"<span>{name} <b>{esc(value)}</b></span>" for name, value in facts)
         picture = _diagram(overview, index) if overview else ""

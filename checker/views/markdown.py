@@ -335,8 +335,9 @@ def _pipeline(overview: PipelineOverview, row: Row | None, detail: Detail) -> st
     summary = (f"<b>{html(short(overview.pipeline))}</b> · {html(short_path(overview.ref.file))} · "
                f"{len(overview.stages)} stage(s)"
                + (f" · {tally}" if tally else ""))  # fmt: skip
-    facts = [overview.format, overview.pipeline_type, f"account {overview.account or 'unknown'}",
-             f"region {overview.region or 'unknown'}"]  # fmt: skip
+    facts = [overview.format, overview.pipeline_type]
+    if not overview.is_ci:  # a CI workflow has no account or region of its own
+        facts += [f"account {overview.account or 'unknown'}", f"region {overview.region or 'unknown'}"]
     if overview.scenario:
         facts.append(f"drawn for {overview.scenario}")
     parts = [" · ".join(prose(f) for f in facts if f), f"```mermaid\n{flowchart(overview)}```"]

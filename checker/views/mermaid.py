@@ -45,11 +45,20 @@ def flowchart(overview: PipelineOverview) -> str:
     classes: dict[str, list[str]] = {}  # class name → node ids
     for number, stage in enumerate(overview.stages, 1):
         lines += _stage(f"s{number}", stage, classes)
-    lines += [f"  s{n} --> s{n + 1}" for n in range(1, len(overview.stages))]
+    lines += [f"  s{before + 1} --> s{number}" for number, before in _edges(overview.stages)]
     used = [name for name in CLASSES if name in classes]  # a fixed order, whatever order the stages give
     lines += [f"  classDef {name} {CLASSES[name]}" for name in used]
     lines += [f"  class {','.join(classes[name])} {name}" for name in used]
     return "\n".join(lines) + "\n"
+
+
+def _edges(stages: tuple[StageView, ...]) -> list[tuple[int, int]]:
+    """(stage number, index of a stage it waits for): the one before it, or the jobs a CI job needs."""
+    edges = []
+    for number, stage in enumerate(stages, 1):
+        before = (number - 2,) if stage.after is None and number > 1 else stage.after or ()
+        edges += [(number, index) for index in before]
+    return edges
 
 
 def label(text: str, limit: int = LINE) -> str:

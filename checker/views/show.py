@@ -119,9 +119,9 @@ def _action_text(ws: Workspace, f: ActionFacts, style: Style) -> list[str]:
     if isinstance(a.name, Unknown) and isinstance(a.category, Unknown):
         lines.append(pad + f"(contents unknown: {a.name.reason})")
         return lines
-    if f.is_approval:
-        topic = a.configuration.get("NotificationArn")
-        lines.append(pad + (f"manual approval, notifies {_short(topic)}" if topic else "manual approval, notifies nobody"))
+    if f.gate is not None:
+        told = f"notifies {_short(f.notified)}" if f.notified and f.gate.approves else f.approval_detail
+        lines.append(pad + f"{'manual approval' if f.is_approval else 'approval gate'}, {told}")
         return lines
     if f.verdict.role.value == "unknown":
         lines.append(pad + f"may deploy: {f.verdict.reason}; account {_short(f.account)}")

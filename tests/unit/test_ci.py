@@ -35,7 +35,7 @@ def stages(pipeline) -> dict[str, tuple]:
      {"ClusterName": "main", "ServiceName": "web"}),
     ("aws s3 sync dist/ s3://www.example.com/site --delete", "S3", {"BucketName": "www.example.com"}),
     ("cdk deploy AppStack --require-approval never --no-rollback", "CloudFormation",
-     {"StackName": "AppStack", "DisableRollback": "true"}),
+     {"ActionMode": "CREATE_UPDATE", "StackName": "AppStack", "DisableRollback": "true"}),
     ("terraform apply -auto-approve", ci.TERRAFORM_APPLY, {"Command": "terraform apply"}),
     ("eb deploy web-prod", "ElasticBeanstalk", {"EnvironmentName": "web-prod"}),
 ])  # fmt: skip

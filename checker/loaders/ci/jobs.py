@@ -189,7 +189,9 @@ class StageBuilder:
         first = next((s for s in steps if s.script or s.name), steps[0])
         more = len(steps) - 1
         name = _label(first) + (f" (+{more} step{'s' if more > 1 else ''})" if more else "")
+        named_steps = "; ".join(s.name for s in steps if s.name)  # names the file gives, not command lines
         return [Action(name=name, type=_type(Category.TEST if tests else Category.BUILD, ci.CI_JOB), commands=scripts,
+                       configuration=FrozenDict({"StepNames": named_steps} if named_steps else {}),
                        output_artifacts=tuple(dict.fromkeys(outputs)), input_artifacts=tuple(ctx.inputs),
                        role_arn=ctx.role if any(_aws(s) for s in scripts) else None, region=ctx.region,
                        source=self.ref(first.path))]  # fmt: skip
