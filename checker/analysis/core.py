@@ -170,6 +170,8 @@ class Analysis:
     def _signals(self, stage: Stage, action: Action, link: Link) -> list[tuple[str, str, int]]:
         signals: list[tuple[str, str, int]] = []
         config = action.configuration
+        if as_text(config.get("DeploymentTier")):  # GitLab's declared tier of the environment: the job's own word
+            signals.append(("GitLab deployment tier", as_text(config.get("DeploymentTier")) or "", 70))
         if as_text(action.environment):  # the CI system's deployment environment: the job says where it deploys
             signals.append(("CI environment", as_text(action.environment) or "", 60))
         for key, where in (("StackName", "stack name"), ("DeploymentGroupName", "deployment group name"),

@@ -202,3 +202,18 @@ deploy-prod:
 """
     (pipeline,) = load(tmp_path, "ci.yml", text).pipelines  # tag pipelines are never created
     assert stages(pipeline) == {"approve": (), "deploy-prod": ("approve",)}
+
+
+def test_a_gitlab_deployment_tier_decides_the_environment_over_its_name(tmp_path):
+    text = """\
+deploy-eu:
+  stage: deploy
+  environment:
+    name: eu-1
+    deployment_tier: production
+  script: [sam deploy --stack-name orders-eu-1]
+"""
+    workspace = load(tmp_path, "ci.yml", text)
+    (deploy,) = [f for f in Analysis(workspace).actions(workspace.pipelines[0]) if f.is_deploy]
+    assert deploy.environment.tier.value == "prod"
+    assert str(deploy.environment.evidence[0]) == "GitLab deployment tier 'production' says prod"

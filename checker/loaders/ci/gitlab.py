@@ -228,6 +228,8 @@ def _job(name: str, raw: dict, variables: dict, manual: bool, defaults: dict[str
     if isinstance(environment, dict):
         action = str(environment.get("action", "start"))
         job.environment, job.environment_path = value(_expand(environment.get("name"), env)), path + ("environment", "name")
+        tier = environment.get("deployment_tier")  # production, staging, testing, development or other
+        job.tier = tier if isinstance(tier, str) and tier != "other" else None
     elif environment is not None:
         job.environment, job.environment_path = value(_expand(environment, env)), path + ("environment",)
     if action != "start":  # stop, prepare, verify, access: no deployment

@@ -74,6 +74,7 @@ class Job:
     needs: tuple[str, ...] = ()
     environment: str | Unknown | None = None
     environment_path: Path | None = None
+    tier: str | None = None  # GitLab's `environment: {deployment_tier: production}`
     manual: Path | None = None  # where `when: manual` is written
     steps: list[Step] = field(default_factory=list)
     role: str | Unknown | None = None  # credentials the job starts with (variables such as AWS_ROLE_ARN)
@@ -119,6 +120,8 @@ class StageBuilder:
             actions.append(self._call(job))
         else:
             actions.extend(self._steps(job))
+        if job.tier is not None:  # the tier the job declares is evidence for its deploys
+            actions = [_with_tier(a, job.tier) if a.category is Category.DEPLOY else a for a in actions]
         numbered = tuple(_renumber(action, index + 1) for index, action in enumerate(actions))
         return Stage(name=job.id, actions=numbered, needs=needs, source=self.ref(job.path))
 
@@ -228,6 +231,12 @@ def _label(step: Step) -> str:
     words = next(iter(commands(step.script or "")), [])
     text = " ".join(words) or (step.script or "").strip()
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _with_tier(action: Action, tier: str) -> Action:
+    import dataclasses
+
+    return dataclasses.replace(action, configuration=FrozenDict({**action.configuration, "DeploymentTier": tier}))
 
 
 def _renumber(action: Action, order: int) -> Action:
