@@ -166,12 +166,14 @@ release-notes:
 
 def test_gitlab_stages_needs_manual_jobs_and_roles(tmp_path):
     workspace = load(tmp_path, "ci.yml", GITLAB)
-    branch, tag = workspace.pipelines
-    assert (branch.scenario.describe(), tag.scenario.describe()) == ("CI_COMMIT_BRANCH=main", "CI_COMMIT_TAG=a tag")
+    branch, tag, merge_request = workspace.pipelines
+    assert [p.scenario.describe() for p in workspace.pipelines] == [
+        "run in (push to main, push to another branch)", "run=tag push", "run=merge request"]
     # review runs for merge requests only; approve is manual and may fail, so the release stage does not wait for it
     assert stages(branch) == {"build": (), "deploy-staging": ("build",), "approve": ("build", "deploy-staging"),
                               "deploy-prod": ("build", "deploy-staging")}  # fmt: skip
-    assert "release-notes" in stages(tag)
+    assert stages(tag) == {**stages(branch), "release-notes": ()}
+    assert stages(merge_request) == {"review": ()}  # jobs without rules or only run for branches and tags
     staging = branch.stages[1]
     assert [str(a.name) for a in staging.actions] == ["environment staging", "aws sts get-caller-identity", "sam deploy"]
     prod_deploy = branch.stages[3].actions[-1]
@@ -200,20 +202,27 @@ deploy-prod:
   only: [tags, main]
   script: [sam deploy --stack-name app-prod]
 """
-    (pipeline,) = load(tmp_path, "ci.yml", text).pipelines  # tag pipelines are never created
-    assert stages(pipeline) == {"approve": (), "deploy-prod": ("approve",)}
+    # tag pipelines are never created; pushes to other branches run neither job
+    (pipeline,) = load(tmp_path, "ci.yml", text).pipelines
+    assert pipeline.scenario.is_unconditional and stages(pipeline) == {"approve": (), "deploy-prod": ("approve",)}
 
 
-def test_a_gitlab_deployment_tier_decides_the_environment_over_its_name(tmp_path):
+def test_a_tag_only_prod_deploy_is_its_own_run_not_left_out(tmp_path):
     text = """\
-deploy-eu:
-  stage: deploy
-  environment:
-    name: eu-1
-    deployment_tier: production
-  script: [sam deploy --stack-name orders-eu-1]
+on:
+  push:
+    branches: [main]
+    tags: ['v*']
+jobs:
+  deploy-staging:
+    if: github.ref == 'refs/heads/main'
+    steps:
+      - run: sam deploy --stack-name app-staging
+  deploy-prod:
+    if: startsWith(github.ref, 'refs/tags/v')
+    steps:
+      - run: sam deploy --stack-name app-prod
 """
-    workspace = load(tmp_path, "ci.yml", text)
-    (deploy,) = [f for f in Analysis(workspace).actions(workspace.pipelines[0]) if f.is_deploy]
-    assert deploy.environment.tier.value == "prod"
-    assert str(deploy.environment.evidence[0]) == "GitLab deployment tier 'production' says prod"
+    main, tags = load(tmp_path, "wf.yml", text).pipelines
+    assert (main.scenario.describe(), list(stages(main))) == ("run=push to main", ["deploy-staging"])
+    assert (tags.scenario.describe(), list(stages(tags))) == ("run=tag push", ["deploy-prod"])

@@ -9,10 +9,32 @@ change). A job whose condition is unknown is kept: it may run.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Callable
 
 UNKNOWN = object()
 Lookup = Callable[[str], object]  # a variable's value, None when unset, UNKNOWN when the run does not fix it
+
+
+@dataclass(frozen=True, slots=True)
+class Partial:
+    """A value known only in part: not one value (the branch of a push to another branch than the default), and
+    starting with a prefix (the ref of a tag push starts with `refs/tags/`)."""
+
+    not_value: str | None = None
+    prefix: str = ""
+
+    def equals(self, other: object) -> object:
+        if other is None:
+            return False  # it is set
+        if not isinstance(other, str) or other == self.not_value or not other.startswith(self.prefix):
+            return False
+        return UNKNOWN
+
+    def starts_with(self, start: str) -> object:
+        if self.prefix.startswith(start):
+            return True
+        return UNKNOWN if start.startswith(self.prefix) else False
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<op>==|!=|=~|!~|&&|\|\||[!(),])"
@@ -91,6 +113,10 @@ class _Parser:
             right = self.primary()
             if left is UNKNOWN or right is UNKNOWN:
                 return UNKNOWN
+            if isinstance(left, Partial) or isinstance(right, Partial):
+                partial, other = (left, right) if isinstance(left, Partial) else (right, left)
+                same = UNKNOWN if token[1] in ("=~", "!~") else partial.equals(other)  # type: ignore[union-attr]
+                return same if same is UNKNOWN or token[1] == "==" else not same
             if token[1] in ("=~", "!~"):
                 found = _matches(left, right)
                 return found if found is UNKNOWN or token[1] == "=~" else not found
@@ -131,7 +157,9 @@ class _Parser:
                 self.take()
         self.take(")")
         function = self.functions.get(name.lower())
-        if function is None or any(a is UNKNOWN for a in args):
+        if name.lower() == "startswith" and len(args) == 2 and isinstance(args[0], Partial) and isinstance(args[1], str):
+            return args[0].starts_with(args[1])
+        if function is None or any(a is UNKNOWN or isinstance(a, Partial) for a in args):
             return UNKNOWN
         return function(*args)
 
@@ -154,7 +182,7 @@ def _loose(value: object) -> object:
 
 
 def truthy(value: object) -> bool:
-    return value not in (None, False, "", 0, 0.0)
+    return isinstance(value, Partial) or value not in (None, False, "", 0, 0.0)
 
 
 def _and(left: object, right: object) -> object:

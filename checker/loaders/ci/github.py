@@ -1,11 +1,11 @@
-"""GitHub Actions workflows: the jobs that run when the default branch is pushed, as one pipeline.
+"""GitHub Actions workflows: for each kind of run the workflow declares (`on:`), the jobs it runs, as a pipeline.
 
 Jobs are stages and `needs` their order. A job's `environment:` is its environment (the name is evidence of the
 tier, and a gate whose reviewers the policy declares); the account of a deploy is that of the role
-`aws-actions/configure-aws-credentials` assumes before it. Job conditions (`if:`) are decided for a push to the
-default branch when the workflow runs on push (`main`, or `master` when the workflow names only that): a job
-that cannot run then, and the jobs that need it, are left out; a condition pipelint cannot decide keeps the job.
-A `strategy.matrix` job is one stage per combination (they run side by side).
+`aws-actions/configure-aws-credentials` assumes before it. Job conditions (`if:`) are decided for each run (a
+push to the default branch, `main` or the `master` the workflow names; a tag push; a manual run; ...): a job that
+cannot run then, and the jobs that need it, are left out of that run; a condition pipelint cannot decide keeps
+the job (checker/loaders/ci/runs.py). A `strategy.matrix` job is one stage per combination (side by side).
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import os
 import re
 
 from checker.loaders.base import LoadOptions, LoadResult, report_reader_findings
-from checker.loaders.ci.conditions import GITHUB_FUNCTIONS, UNKNOWN, decide
+from checker.loaders.ci.conditions import GITHUB_FUNCTIONS, decide
 from checker.loaders.ci.graph import order
 from checker.loaders.ci.jobs import Job, StageBuilder, Step, value
+from checker.loaders.ci.runs import by_run, github_runs
 from checker.model import Pipeline, SourceFormat, SourceRef, ci, freeze
 from checker.sources.document import Document
 
@@ -38,7 +39,6 @@ def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
     workflow = doc.value
     assert isinstance(workflow, dict)
     env = _env(workflow.get("env"), {})
-    lookup = _run(workflow)
     jobs: list[Job] = []
     conditions: dict[str, object] = {}
     for job_id, raw in workflow["jobs"].items():
@@ -47,30 +47,13 @@ def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
             continue
         conditions[str(job_id)] = raw.get("if")
         jobs.extend(_legs(str(job_id), raw, env, result, doc))
-    kept = _runnable(jobs, conditions, lookup)
     builder = StageBuilder(doc.file, ci.GITHUB_ENVIRONMENT)
-    stages = [builder.stage(job, needs) for job, needs in order(kept, result, doc)]
     name = workflow.get("name") if isinstance(workflow.get("name"), str) else os.path.basename(doc.file)
-    result.pipelines.append(Pipeline(name=name, format=SourceFormat.GITHUB_ACTIONS, pipeline_type=None, stages=tuple(stages),
-                                     source=SourceRef(doc.file, ())))  # fmt: skip
+    for scenario, kept in by_run(github_runs(workflow), lambda run: _runnable(jobs, conditions, run.lookup)):
+        stages = [builder.stage(job, needs) for job, needs in order(kept, result, doc, known=set(conditions))]
+        result.pipelines.append(Pipeline(name=name, format=SourceFormat.GITHUB_ACTIONS, pipeline_type=None,
+                                         scenario=scenario, stages=tuple(stages), source=SourceRef(doc.file, ())))  # fmt: skip
     return result
-
-
-def _run(workflow: dict) -> object:
-    """The variables of a push to the default branch (when the workflow runs on push), for job conditions."""
-    on = workflow.get("on", workflow.get(True))
-    events = [on] if isinstance(on, str) else list(on) if isinstance(on, (list, dict)) else []
-    push = "push" in events
-    branches = on.get("push", {}).get("branches", []) if isinstance(on, dict) and isinstance(on.get("push"), dict) else []
-    default = "master" if "master" in (branches or []) and "main" not in branches else "main"
-    known = {"github.event_name": "push", "github.ref": f"refs/heads/{default}", "github.ref_name": default,
-             "github.ref_type": "branch", "github.base_ref": "", "github.head_ref": "",
-             "github.event.ref": f"refs/heads/{default}"} if push else {}  # fmt: skip
-
-    def lookup(name: str) -> object:
-        return known.get(name, UNKNOWN)
-
-    return lookup
 
 
 def _runnable(jobs: list[Job], conditions: dict[str, object], lookup: object) -> list[Job]:

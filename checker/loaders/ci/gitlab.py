@@ -1,5 +1,5 @@
-"""GitLab CI files (`.gitlab-ci.yml`): the pipeline of a push to the default branch, and of a tag push when
-some job runs only for tags.
+"""GitLab CI files (`.gitlab-ci.yml`): the pipeline of a push to the default branch, and of the other runs the
+file's rules name (a tag, a merge request, a schedule; checker/loaders/ci/runs.py).
 
 Jobs are stages of the model. A job waits for the jobs it `needs`, or else for every job of the earlier GitLab
 stages, except manual jobs that do not block (`when: manual` with `allow_failure` left true). `when: manual` gates
@@ -15,10 +15,11 @@ import os
 import re
 
 from checker.loaders.base import LoadOptions, LoadResult, report_reader_findings
-from checker.loaders.ci.conditions import UNKNOWN, decide
+from checker.loaders.ci.conditions import UNKNOWN, Partial, decide
 from checker.loaders.ci.graph import order
 from checker.loaders.ci.jobs import Job, StageBuilder, Step, role, value
-from checker.model import Pipeline, ProblemSeverity, Scenario, SourceFormat, SourceRef, ci
+from checker.loaders.ci.runs import Run, by_run, gitlab_runs
+from checker.model import Pipeline, ProblemSeverity, SourceFormat, SourceRef, ci
 from checker.model.source import Path
 from checker.sources.document import Document
 
@@ -56,20 +57,20 @@ def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
     default_branch = "master" if "master" in str(config) and "main" not in str(config) else "main"
     jobs = {k: _resolved(config, k, result, doc) for k, v in config.items()
             if k not in RESERVED and not str(k).startswith(".") and isinstance(v, dict)}  # fmt: skip
-    runs = [("CI_COMMIT_BRANCH", default_branch)]
-    if re.search(r"CI_COMMIT_TAG|\btags\b", str({k: (v.get("rules"), v.get("only"), v.get("except")) for k, v in jobs.items()})):
-        runs.append(("CI_COMMIT_TAG", "a tag"))
     name = _workflow_name(config) or os.path.basename(doc.file)
     defaults = {key: (_dict(config.get("default"))[key], ("default", key)) if key in _dict(config.get("default"))
                 else (config[key], (key,)) for key in ("before_script",) if key in config or key in _dict(config.get("default"))}  # fmt: skip
-    for variable, run_value in runs:
-        lookup = _run(variable, run_value, default_branch, variables)
+    conditions = str({k: (v.get("rules"), v.get("only"), v.get("except")) for k, v in jobs.items()}) + str(config.get("workflow"))
+
+    def jobs_for(run: Run) -> list[Job] | None:
+        lookup = _lookup(run, variables)
         if _decide_rules(_dict(config.get("workflow")).get("rules"), lookup)[0] is False:
-            continue
-        pipeline_jobs = _jobs(jobs, stages, variables, lookup, doc, result, default_branch, variable, defaults)
-        builder = StageBuilder(doc.file, ci.GITLAB_ENVIRONMENT)
+            return None
+        return _jobs(jobs, stages, variables, lookup, doc, result, defaults)
+
+    builder = StageBuilder(doc.file, ci.GITLAB_ENVIRONMENT)
+    for scenario, pipeline_jobs in by_run(gitlab_runs(conditions, default_branch), jobs_for):
         placed = order(pipeline_jobs, result, doc, known=set(jobs)) if pipeline_jobs else []
-        scenario = Scenario(((( variable, run_value),),)) if len(runs) > 1 else Scenario()
         result.pipelines.append(Pipeline(name=name, format=SourceFormat.GITLAB_CI, pipeline_type=None, scenario=scenario,
                                          stages=tuple(builder.stage(job, needs) for job, needs in placed),
                                          source=SourceRef(doc.file, ())))  # fmt: skip
@@ -126,16 +127,11 @@ def _variables(raw: object, outer: dict[str, object]) -> dict[str, object]:
     return found
 
 
-def _run(variable: str, run_value: str, default_branch: str, variables: dict[str, object]) -> object:
-    on_branch = variable == "CI_COMMIT_BRANCH"
-    known = {"CI_DEFAULT_BRANCH": default_branch, "CI_COMMIT_BRANCH": run_value if on_branch else None,
-             "CI_COMMIT_REF_NAME": run_value, "CI_COMMIT_TAG": None if on_branch else run_value,
-             "CI_PIPELINE_SOURCE": "push", "CI_MERGE_REQUEST_ID": None, "CI_MERGE_REQUEST_IID": None,
-             "CI_OPEN_MERGE_REQUESTS": None, "CI_COMMIT_REF_PROTECTED": "true"}  # fmt: skip
-
+def _lookup(run: Run, variables: dict[str, object]) -> object:
+    """A run's variables: the predefined ones it fixes, then the file's own (one asked for at run time: unknown)."""
     def lookup(name: str) -> object:
-        if name in known:
-            return known[name]
+        if name in run.known or name.startswith("CI_"):
+            return run.lookup(name)
         found = variables.get(name, UNKNOWN)
         return UNKNOWN if found is UNKNOWN or isinstance(found, str) and "$" in found else found
 
@@ -159,22 +155,44 @@ def _decide_rules(rules: object, lookup: object) -> tuple[bool | None, dict]:
     return False, {}
 
 
-def _only(job: dict, variable: str, run_value: str, default_branch: str) -> bool | None:
-    """`only` / `except` refs for this run (`branches`, `tags`, names and /regex/)."""
+_SOURCES = {"pushes": "push", "schedules": "schedule", "web": "web", "api": "api", "triggers": "trigger",
+            "pipelines": "pipeline", "external": "external", "chat": "chat", "merge_requests": "merge_request_event"}
+
+
+def _only(job: dict, lookup: object) -> bool | None:
+    """`only` / `except` refs for this run (`branches`, `tags`, sources, names and /regex/); None: unknown."""
+    branch, tag, source = (lookup(n) for n in ("CI_COMMIT_BRANCH", "CI_COMMIT_TAG", "CI_PIPELINE_SOURCE"))  # type: ignore[operator]
+
+    def one(ref: str) -> bool | None:
+        if isinstance(branch, Partial) and ref not in ("tags", "branches") and ref not in _SOURCES:
+            return False if ref == branch.not_value else None  # another branch than the default: not that one
+        if ref == "tags":
+            return None if tag is UNKNOWN else tag is not None
+        if ref == "branches":
+            return None if branch is UNKNOWN else branch is not None
+        if ref in _SOURCES:
+            return None if source is UNKNOWN else source == _SOURCES[ref]
+        name = tag if branch is None else branch
+        if name is UNKNOWN:
+            return None
+        if name is None:
+            return False
+        if ref.startswith("/") and ref.rstrip("imx").endswith("/"):
+            return None if len(ref) > 100 else re.search(ref.rstrip("imx").strip("/"), str(name)) is not None
+        return ref == name
+
     def matches(refs: object) -> bool | None:
         refs = refs.get("refs") if isinstance(refs, dict) else refs
         found: bool | None = False
         for ref in _list(refs):
-            ref = str(ref)
-            if ref == ("tags" if variable == "CI_COMMIT_TAG" else "branches") or ref == "pushes":
+            decided = one(str(ref))
+            if decided:
                 return True
-            if ref.startswith("/") and ref.rstrip("imx").endswith("/") and variable == "CI_COMMIT_BRANCH":
-                found = None if len(ref) > 100 else bool(re.search(ref.strip("/imx"), run_value)) or found
-            elif variable == "CI_COMMIT_BRANCH" and ref in (run_value, default_branch):
-                return True
+            found = None if decided is None else found
         return found
 
-    if job.get("only") is not None and matches(job["only"]) is False:
+    only = job.get("only", ["branches", "tags"])  # without only or rules: branch and tag pipelines, not merge requests
+    if only is not None and matches(only) is False:
         return False
     if job.get("except") is not None and matches(job["except"]) is True:
         return False
@@ -182,12 +200,11 @@ def _only(job: dict, variable: str, run_value: str, default_branch: str) -> bool
 
 
 def _jobs(jobs: dict[str, dict], stages: list[str], variables: dict, lookup: object, doc: Document, result: LoadResult,
-          default_branch: str, variable: str, defaults: dict[str, tuple[object, Path]]) -> list[Job]:  # fmt: skip
-    run_value = lookup("CI_COMMIT_REF_NAME")  # type: ignore[operator]
+          defaults: dict[str, tuple[object, Path]]) -> list[Job]:  # fmt: skip
     found: list[tuple[int, Job, bool]] = []
-    for index, (name, raw) in enumerate(jobs.items()):
+    for name, raw in jobs.items():
         runs, rule = _decide_rules(raw.get("rules"), lookup)
-        if runs is False or raw.get("rules") is None and _only(raw, variable, str(run_value), default_branch) is False:
+        if runs is False or raw.get("rules") is None and _only(raw, lookup) is False:
             continue
         when = rule.get("when", raw.get("when") if "rules" not in raw else None) or "on_success"
         if when == "never":
