@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from checker.analysis.deploys import DEPLOY_VARIABLES, DeployVerdict, Role, build_variables, verdict
 from checker.analysis.environment import Environment, EnvironmentMap, classify
 from checker.analysis.gates import Gate, gate_of
+from checker.analysis.order import stages_before, stopped_by
 from checker.analysis.links import Link, Linker, change_set_source
 from checker.analysis.strategy import Rollback, Strategy, StrategyClass, target_facts
 from checker.model import (
@@ -47,6 +48,7 @@ class ActionFacts:
     prepared_by: Action | None = None  # for a CHANGE_SET_EXECUTE: the action that created its change set
     gate: Gate | None = None  # for an approval: whether a person must approve
     stages_before: frozenset[int] | None = None  # a graph's stages that finish before this one's; None: linear
+    stopped_by: frozenset[int] | None = None  # a graph's stages whose failure keeps this one's from running
 
     @property
     def unknown_strategy(self) -> str | None:
@@ -106,6 +108,14 @@ class ActionFacts:
     def label(self) -> str:
         return f"action '{self.action.name}' in stage '{self.stage.name}'"
 
+    def gates(self, other: ActionFacts) -> bool | None:
+        """This action, failing (an approval rejected), keeps `other` from running: it runs strictly before, and no
+        job on the way runs whatever happened before it (GitHub `if: always()`, GitLab `when: always`)."""
+        before = self.runs_before(other)
+        if before is not True or other.stopped_by is None or self.stage_index == other.stage_index:
+            return before
+        return self.stage_index in other.stopped_by
+
     def runs_before(self, other: ActionFacts) -> bool | None:
         """Strictly before: an earlier stage (in a graph, one the other's stage waits for), or a lower run order
         in the same stage (equal = parallel)."""
@@ -132,10 +142,11 @@ class Analysis:
         if key not in self._facts:
             earlier: list[Action] = []
             facts = []
-            before = stages_before(pipeline)
+            before, stoppers = stages_before(pipeline), stopped_by(pipeline)
             for index, stage in enumerate(pipeline.stages):
                 for action in sorted(stage.actions, key=_run_order):
-                    facts.append(self._action(pipeline, index, stage, action, earlier, before[index] if before else None))
+                    facts.append(self._action(pipeline, index, stage, action, earlier, before[index] if before else None,
+                                              stoppers[index] if stoppers else None))  # fmt: skip
                     earlier.append(action)
             self._facts[key] = tuple(facts)
         return self._facts[key]
@@ -150,7 +161,7 @@ class Analysis:
         return [facts for facts in self.actions(pipeline) if facts.maybe_approval]
 
     def _action(self, pipeline: Pipeline, index: int, stage: Stage, action: Action, earlier: list[Action],
-                before: frozenset[int] | None) -> ActionFacts:  # fmt: skip
+                before: frozenset[int] | None, stoppers: frozenset[int] | None) -> ActionFacts:  # fmt: skip
         judged = verdict(action)
         account, account_source = _account(pipeline, action, judged)
         region = action.region if action.region is not None else pipeline.region
@@ -162,7 +173,7 @@ class Analysis:
             pipeline=pipeline, stage_index=index, stage=stage, action=action, verdict=judged, account=account, account_source=account_source,
             region=region, environment=environment, link=link, strategy=strategy, rollback=rollback,
             prepared_by=change_set_source(action, earlier), gate=gate_of(action, self.environments.protected),
-            stages_before=before,
+            stages_before=before, stopped_by=stoppers,
             stage_rollback=(pipeline.pipeline_type is PipelineType.V2 and failure is not None
                             and failure.result is Result.ROLLBACK),  # stage conditions and rollback are V2 only
         )  # fmt: skip
@@ -177,7 +188,8 @@ class Analysis:
         for key, where in (("StackName", "stack name"), ("DeploymentGroupName", "deployment group name"),
                            ("ServiceName", "service name"), ("EnvironmentName", "environment name"),
                            ("Environment", "AppConfig environment"), ("ProjectName", "CodeBuild project name"),
-                           ("FunctionName", "Lambda function name"), ("BucketName", "bucket name")):  # fmt: skip
+                           ("FunctionName", "Lambda function name"), ("BucketName", "bucket name"),
+                           ("Stage", "deploy command's stage"), ("Directory", "directory it applies")):  # fmt: skip
             text = as_text(config.get(key))
             if text:
                 signals.append((where, text, 50))
@@ -248,29 +260,6 @@ def _account(pipeline: Pipeline, action: Action, judged: DeployVerdict) -> tuple
             if ":role/" in value and DEPLOY_VARIABLES.search(str(item.get("name", ""))):
                 return account_of(value), f"the role in its variable {item.get('name')} ({value})"
     return pipeline.account, "the pipeline's own account (the action has no role of its own)"
-
-
-def stages_before(pipeline: Pipeline) -> list[frozenset[int]] | None:
-    """For a graph of stages (CI jobs and their `needs`): each stage's transitive predecessors; None when linear.
-    A name that no stage has (a job left out of the model) adds nothing; a cycle ends where it closes."""
-    if not pipeline.is_graph:
-        return None
-    index = {stage.name: i for i, stage in enumerate(pipeline.stages) if isinstance(stage.name, str)}
-    direct = []
-    for i, stage in enumerate(pipeline.stages):
-        needed = stage.needs if stage.needs is not None else ([pipeline.stages[i - 1].name] if i else [])
-        direct.append({index[name] for name in needed if name in index} - {i})  # type: ignore[index]
-    found = []
-    for i in range(len(direct)):
-        seen: set[int] = set()
-        todo = list(direct[i])
-        while todo:
-            j = todo.pop()
-            if j not in seen:
-                seen.add(j)
-                todo.extend(direct[j])
-        found.append(frozenset(seen - {i}))
-    return found
 
 
 def _environment_like(name: str) -> bool:

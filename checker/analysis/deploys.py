@@ -16,7 +16,7 @@ from enum import Enum
 from checker.analysis.environment import Confidence, words
 from checker.model import Action, Category, Unknown
 from checker.model import ci
-from checker.model.commands import DEPLOY_COMMANDS
+from checker.model.commands import DEPLOY_COMMANDS, commands, parse_deploy
 from checker.model.values import as_text
 
 
@@ -78,10 +78,10 @@ def _self_update(action: Action) -> str | None:
 
 def _hidden_deploy(action: Action) -> str | None:
     for command in action.commands:
-        text = as_text(command) or ""
-        match = DEPLOY_COMMANDS.search(text)
-        if match:
-            return f"command '{match.group()}'"
+        for parts in commands(as_text(command) or ""):
+            found = parse_deploy(parts)
+            if found is not None:
+                return f"command '{found.command}'"
     # a CI job's work is named after its first command where its steps have no names: only given names count
     name = as_text(action.configuration.get("StepNames")) if action.provider == ci.CI_JOB else as_text(action.name)
     named = [w for w in words(name or "") if w in DEPLOY_WORDS]

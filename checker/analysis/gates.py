@@ -42,6 +42,8 @@ def gate_of(action: Action, protected_environments: tuple[str, ...] | None) -> G
         return _environment_gate(action, provider, protected_environments)
     if provider == GITLAB_MANUAL_JOB:
         return Gate(True, "a manual job: it waits until someone with permission starts it")
+    if action.configuration.get("ContinueOnError") == "true":
+        return Gate(False, "it has continue-on-error: a rejection does not fail its job, so what needs it runs on")
     if provider == GITHUB_MANUAL_APPROVAL:
         approvers = as_text(action.configuration.get("approvers"))
         told = f"{approvers} (in a GitHub issue)" if approvers else None

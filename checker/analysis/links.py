@@ -78,7 +78,7 @@ class Linker:
             named = [t for t in self.by_kind.get(TargetKind.CODEDEPLOY_GROUP, [])
                      if isinstance(t, CodeDeployGroup) and _same(group, t.group_name, t, action)]  # fmt: skip
             found = [t for t in named if _same(app, t.application_name, t, action)]  # type: ignore[attr-defined]
-            wanted = f"CodeDeploy deployment group {app}/{group}"
+            wanted = f"CodeDeploy deployment group {_path(app, group)}"
             if not found:  # an application name the files do not give: the group's name alone, and say so
                 found = [t for t in named if isinstance(app, Unknown) or isinstance(t.application_name, Unknown)]  # type: ignore[attr-defined]
                 wanted += " (matched by group name only: an application name is unknown)" if found else ""
@@ -87,12 +87,12 @@ class Linker:
             service = config.get("ServiceName")
             found = [t for t in self.by_kind.get(TargetKind.ECS_SERVICE, [])
                      if isinstance(t, EcsService) and _same(service, t.service_name, t, action)]  # fmt: skip
-            return self._result(found, f"ECS service {config.get('ClusterName')}/{service}", action)
+            return self._result(found, f"ECS service {_path(config.get('ClusterName'), service)}", action)
         if provider == "ElasticBeanstalk":
             env = config.get("EnvironmentName")
             found = [t for t in self.by_kind.get(TargetKind.BEANSTALK_ENVIRONMENT, [])
                      if isinstance(t, BeanstalkEnvironment) and _same(env, t.environment_name, t, action)]  # fmt: skip
-            return self._result(found, f"Elastic Beanstalk environment {config.get('ApplicationName')}/{env}", action)
+            return self._result(found, f"Elastic Beanstalk environment {_path(config.get('ApplicationName'), env)}", action)
         if provider == "AppConfig":
             strategy = config.get("DeploymentStrategy")
             text = as_text(strategy) or ""
@@ -100,7 +100,7 @@ class Linker:
                 return Link((AppConfigStrategy(logical_id=text, name=text),), f"predefined AppConfig strategy {text}")
             found = [t for t in self.by_kind.get(TargetKind.APPCONFIG_STRATEGY, [])
                      if isinstance(t, AppConfigStrategy) and _same(strategy, t.name, t, action)]  # fmt: skip
-            return self._result(found, f"AppConfig deployment strategy {strategy}", action)
+            return self._result(found, f"AppConfig deployment strategy {_path(strategy)}", action)
         if provider.startswith("CloudFormation"):
             return self._stack(action)
         return Link((), "")
@@ -131,17 +131,29 @@ class Linker:
         name = os.path.basename(template_path.partition("::")[2] if "::" in template_path else template_path)
         overrides = _overrides(config.get("ParameterOverrides"))
         if not name:
-            return Link((stack,), f"stack {stack.stack_name}; no TemplatePath to read its resources from", tuple(sorted(overrides.items())))
+            return Link((stack,), f"stack {_path(stack.stack_name)}; no TemplatePath to read its resources from", tuple(sorted(overrides.items())))
         if name not in self.template_files:
-            return Link((stack,), f"stack {stack.stack_name} from {name}, which is not in the scanned files", tuple(sorted(overrides.items())))
+            return Link((stack,), f"stack {_path(stack.stack_name)} from {name}, which is not in the scanned files", tuple(sorted(overrides.items())))
         candidates = [t for t in self.by_file.get(name, []) if not isinstance(t, CloudFormationStack) and _agrees(t, overrides)]
         inside = _closest(candidates, action.source.file) if candidates else []
-        detail = f"stack {stack.stack_name} from {name}"
+        detail = f"stack {_path(stack.stack_name)} from {name}"
         if overrides:
             detail += " with " + ", ".join(f"{k}={v}" for k, v in sorted(overrides.items()))
         if via:
             detail += f" ({via})"
         return Link((stack, *inside), detail, tuple(sorted(overrides.items())))
+
+
+def _path(*names: object) -> str:
+    """Names for a message: `app/group`; one the action does not give is said so, not printed as None, and an
+    unknown one by its text (`${aws_appconfig_deployment_strategy.slow.id}`) or as unknown."""
+    shown = []
+    for name in names:
+        if name is None:
+            continue
+        text = as_text(name)
+        shown.append(text if text else "<unknown>")
+    return "/".join(shown) if shown else "(not named by the action)"
 
 
 def _closest(found: list[DeployTarget], file: str) -> list[DeployTarget]:

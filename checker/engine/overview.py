@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from checker.analysis.core import ActionFacts, Analysis, stages_before
+from checker.analysis.core import ActionFacts, Analysis
+from checker.analysis.order import stages_before
 from checker.analysis.deploys import Role
 from checker.model import Category, Location, Pipeline, SourceFormat, SourceRef, Unknown, Workspace
 from checker.model.values import as_text

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from checker.model import ci
 
-DEPLOY_COMMANDS = re.compile(
+DEPLOY_COMMANDS = re.compile(  # a quick look in free text; parse_deploy reads a command properly
     r"\b(sam\s+deploy|cdk\s+deploy|aws\s+cloudformation\s+(deploy|create-stack|update-stack|create-change-set|"
     r"execute-change-set)|"
     r"aws\s+deploy\s+create-deployment|aws\s+ecs\s+update-service|aws\s+lambda\s+update-function-code|"
@@ -102,21 +102,65 @@ def _text(value: str | bool | None) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# Runners that start another tool: `npx cdk deploy`, `poetry run sam deploy`, `yarn cdk deploy`
+_RUNNERS = {"npx": 1, "bunx": 1, "pnpx": 1, "yarn": 1, "pnpm": 1, "sudo": 1, "exec": 1, "time": 1, "command": 1,
+            "env": 1, "--": 1}  # fmt: skip
+_RUN_VERBS = {"poetry", "pipenv", "uv", "hatch", "pdm", "rye", "npm"}  # `poetry run X`, `npm exec X`
+# aws's own options, before the service: those that take a value
+_AWS_VALUED = {"region", "profile", "output", "endpoint-url", "query", "color", "ca-bundle", "cli-read-timeout",
+               "cli-connect-timeout", "cli-binary-format"}  # fmt: skip
+
+
+def _unwrap(words: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The tool's own words without the runners before it, and the global options a tool takes before its
+    subcommand (aws --region, terraform -chdir)."""
+    while words:
+        head = words[0].rsplit("/", 1)[-1]
+        if head in _RUNNERS or "=" in words[0] and not words[0].startswith("-"):
+            words = words[1:]  # `VAR=value cmd`, `npx cdk`
+            if head in ("yarn", "pnpm") and words[:1] in (["exec"], ["dlx"], ["run"]):
+                words = words[1:]
+            while head in ("npx", "bunx", "pnpx") and words and words[0].startswith("-"):
+                words = words[1:]  # npx --yes cdk
+        elif head in _RUN_VERBS and words[1:2] in (["run"], ["exec"], ["x"]):
+            words = words[2:]
+        else:
+            break
+    if not words:
+        return [], {}
+    tool = words[0].rsplit("/", 1)[-1]
+    found: dict[str, str] = {}
+    rest = words[1:]
+    while rest and rest[0].startswith("-"):
+        name, sep, value = rest[0].lstrip("-").partition("=")
+        if sep:
+            found[name] = value
+            rest = rest[1:]
+        elif tool == "aws" and name in _AWS_VALUED and len(rest) > 1:
+            found[name] = rest[1]
+            rest = rest[2:]
+        else:
+            rest = rest[1:]
+    return [tool, *rest], found
+
+
 def parse_deploy(words: list[str]) -> DeployCommand | None:
     """The deploy a command makes, or None when it does not deploy."""
-    while words and (words[0] in ("sudo", "exec", "time") or "=" in words[0] and not words[0].startswith("-")):
-        words = words[1:]  # `sudo`, `VAR=value cmd`
+    words, global_options = _unwrap(words)
     if len(words) < 2:
         return None
-    tool = words[0].rsplit("/", 1)[-1]
-    options = _options(words[2:])
+    tool = words[0]
+    options = {**global_options, **_options(words[2:])}
     verb = " ".join(words[:3]) if tool == "aws" and len(words) > 2 else f"{tool} {words[1]}"
     stack = _text(options.get("stack-name"))
     # `deploy` makes a change set and runs it at once, unless told only to make it
     mode = "CHANGE_SET_REPLACE" if options.get("no-execute-changeset") else "CREATE_UPDATE"
     if verb == "sam deploy":
         template = _text(options.get("template-file") or options.get("template") or options.get("t")) or "template.yaml"
-        return _stack("sam deploy", stack, template, options, mode)
+        found = _stack("sam deploy", stack, template, options, mode)
+        if isinstance(options.get("config-env"), str):  # the samconfig.toml environment it deploys
+            found.configuration["Stage"] = str(options["config-env"])
+        return found
     if verb in ("aws cloudformation deploy", "aws cloudformation create-stack", "aws cloudformation update-stack"):
         template = _text(options.get("template-file") or options.get("template-url") or options.get("template-body"))
         return _stack(verb, stack, template, options, mode if verb.endswith("deploy") else "CREATE_UPDATE")
@@ -151,11 +195,14 @@ def parse_deploy(words: list[str]) -> DeployCommand | None:
         name = _text(options.get("function-name"))
         return DeployCommand(verb, ci.SHELL_DEPLOY, {"Command": verb, **({"FunctionName": name} if name else {})},
                              region=_text(options.get("region")))  # fmt: skip
-    if verb == "terraform apply":
-        return DeployCommand(verb, ci.TERRAFORM_APPLY, {"Command": verb})
+    if verb == "terraform apply":  # where it applies (-chdir=envs/prod) may say which environment
+        where = _text(global_options.get("chdir"))
+        return DeployCommand(verb, ci.TERRAFORM_APPLY, {"Command": verb, **({"Directory": where} if where else {})})
     if verb in ("serverless deploy", "sls deploy", "kubectl apply", "helm upgrade", "helm install", "eb deploy",
                 "copilot deploy", "copilot svc") and (verb != "copilot svc" or words[2:3] == ["deploy"]):  # fmt: skip
         config = {"Command": verb}
+        if isinstance(options.get("stage"), str):  # serverless --stage prod
+            config["Stage"] = str(options["stage"])
         if tool == "eb":
             return DeployCommand(verb, "ElasticBeanstalk", {"EnvironmentName": words[2]} if len(words) > 2 and not
                                  words[2].startswith("-") else {})  # fmt: skip

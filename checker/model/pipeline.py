@@ -169,6 +169,9 @@ class Stage:
     # The stages (by name) this one waits for, when the order is a graph (a CI system's jobs and `needs`);
     # None: it waits for the stage before it, as in CodePipeline.
     needs: tuple[str, ...] | None = None
+    # It runs whatever happened to the stages it needs (GitHub `if: always()`, GitLab `when: always`): their
+    # failure, a rejected approval among them, does not stop it.
+    proceeds_on_failure: bool = False
     source: SourceRef = _source()
 
     def condition_rules(self) -> list[ConditionRule]:

@@ -45,7 +45,7 @@ class ProdDeployWithoutApproval(Rule):
             return
         approvals = ctx.approvals(pipeline)
         for deploy in prods:
-            before = [a for a in approvals if a.runs_before(deploy) is True]
+            before = [a for a in approvals if a.gates(deploy) is True]
             if before:
                 yield self.passed(f"{before[-1].label} runs before {deploy.label}")
                 continue
@@ -65,6 +65,9 @@ class ProdDeployWithoutApproval(Rule):
             idle = [related(g, f"{g.label} does not gate it: {g.gate.reason}")  # type: ignore[union-attr]
                     for g in ctx.actions(pipeline) if g.gate is not None and g.gate.approves is False
                     and g.runs_before(deploy)]  # fmt: skip
+            idle += [related(a, f"{a.label} runs before it, but the deploy's job runs whatever happened before it "
+                                "(`if: always()` or `when: always` on the way), so a rejection does not stop it")
+                     for a in approvals if a.runs_before(deploy) is True and a.gates(deploy) is False]  # fmt: skip
             yield self.failed(
                 deploy,
                 f"{deploy.label} deploys to production ({deploy.environment.explain()}) without a manual approval "

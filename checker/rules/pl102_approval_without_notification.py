@@ -43,7 +43,7 @@ class ApprovalWithoutNotification(Rule):
         if not prods:
             yield ctx.without_prod(pipeline)
             return
-        gates = [a for a in ctx.approvals(pipeline) if any(a.runs_before(d) is True for d in prods)]
+        gates = [a for a in ctx.approvals(pipeline) if any(a.gates(d) is True for d in prods)]
         if not gates:
             yield self.not_applicable("no approval gates a production deploy (PL101 reports that)")
             return

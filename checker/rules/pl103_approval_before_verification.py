@@ -31,7 +31,7 @@ class ApprovalBeforeVerification(Rule):
             yield ctx.without_prod(pipeline)
             return
         first = prods[0]
-        gates = [a for a in ctx.approvals(pipeline) if a.runs_before(first) is True]
+        gates = [a for a in ctx.approvals(pipeline) if a.gates(first) is True]
         earlier = ctx.nonprod_before(first)
         if not gates:
             yield self.not_applicable("no approval gates the first production deploy (PL101 reports that)")

@@ -226,3 +226,21 @@ jobs:
     main, tags = load(tmp_path, "wf.yml", text).pipelines
     assert (main.scenario.describe(), list(stages(main))) == ("run=push to main", ["deploy-staging"])
     assert (tags.scenario.describe(), list(stages(tags))) == ("run=tag push", ["deploy-prod"])
+
+
+@pytest.mark.parametrize(("command", "provider", "key", "value"), [
+    ("aws --region us-east-1 cloudformation deploy --stack-name api-prod --template-file t.yaml", "CloudFormation",
+     "StackName", "api-prod"),
+    ("terraform -chdir=envs/prod apply -auto-approve", ci.TERRAFORM_APPLY, "Directory", "envs/prod"),
+    ("npx serverless deploy --stage prod", ci.SHELL_DEPLOY, "Stage", "prod"),
+    ("npx --yes cdk deploy Api --method=prepare-change-set", "CloudFormation", "ActionMode", "CHANGE_SET_REPLACE"),
+    ("yarn cdk deploy Api", "CloudFormation", "StackName", "Api"),
+    ("poetry run sam deploy --stack-name s", "CloudFormation", "StackName", "s"),
+    ("sam deploy --config-env prod", "CloudFormation", "Stage", "prod"),
+    ("./node_modules/.bin/cdk deploy Api", "CloudFormation", "StackName", "Api"),
+])  # fmt: skip
+def test_runners_and_global_options_do_not_hide_a_deploy(command, provider, key, value):
+    (words,) = commands(command)
+    found = parse_deploy(words)
+    assert (found.provider, found.configuration[key]) == (provider, value)
+    assert found.region in (None, "us-east-1")

@@ -96,7 +96,9 @@ def _job(job_id: str, name: str, raw: dict, env: dict[str, str], matrix: dict[st
     job_env = _env(raw.get("env"), env, matrix)
     needs = raw.get("needs")
     needs = (needs,) if isinstance(needs, str) else tuple(str(n) for n in needs) if isinstance(needs, list) else ()
-    job = Job(id=name, path=path, needs=needs)
+    condition = str(raw.get("if") or "")
+    job = Job(id=name, path=path, needs=needs, continues_on_error=raw.get("continue-on-error") is True,
+              proceeds_on_failure=bool(re.search(r"\b(always|failure|cancelled)\(\)", condition)))  # fmt: skip
     environment = raw.get("environment")
     if isinstance(environment, dict):
         job.environment, job.environment_path = value(_expand(environment.get("name"), job_env, matrix)), path + ("environment", "name")
@@ -121,6 +123,7 @@ def _job(job_id: str, name: str, raw: dict, env: dict[str, str], matrix: dict[st
             script=_expand(step.get("run"), step_env, matrix, shell=True) if isinstance(step.get("run"), str) else None,
             uses=str(step["uses"]) if isinstance(step.get("uses"), str) else None,
             inputs=freeze({str(k): _expand(v, step_env, matrix) for k, v in inputs.items()}),
+            continues_on_error=step.get("continue-on-error") is True,
         ))  # fmt: skip
     return job
 

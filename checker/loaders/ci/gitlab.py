@@ -219,6 +219,7 @@ def _jobs(jobs: dict[str, dict], stages: list[str], variables: dict, lookup: obj
             result.problems_at(doc, [((name, "stage"), f"job '{name}' is in stage '{stage}', which the file's stages "
                                                        "do not list")])  # fmt: skip
         job = _job(name, raw, variables, manual, defaults)
+        job.proceeds_on_failure = when in ("always", "on_failure")  # runs whatever the earlier stages did
         found.append((stages.index(stage) if stage in stages else len(stages), job, blocking))
     outputs = {job.id: job.outputs for _, job, _ in found}
     for position, job, _ in found:

@@ -65,6 +65,7 @@ class Step:
     script: str | None = None  # the shell text, with the variables the file sets filled in
     uses: str | None = None  # a GitHub action: owner/repo@ref
     inputs: FrozenDict = FrozenDict()  # `with:`
+    continues_on_error: bool = False  # `continue-on-error: true`: the job goes on when the step fails
 
 
 @dataclass(slots=True)
@@ -81,6 +82,8 @@ class Job:
     region: str | Unknown | None = None
     calls: str | None = None  # another workflow or pipeline the job runs
     calls_path: Path | None = None
+    proceeds_on_failure: bool = False  # runs whatever happened to the jobs it needs (`if: always()`)
+    continues_on_error: bool = False  # its failure (a rejected approval) does not fail it (`continue-on-error`)
     inputs: tuple[str, ...] = ()  # artifacts it receives from earlier jobs
     outputs: tuple[str, ...] = ()  # artifacts it keeps for later jobs
 
@@ -123,7 +126,8 @@ class StageBuilder:
         if job.tier is not None:  # the tier the job declares is evidence for its deploys
             actions = [_with_tier(a, job.tier) if a.category is Category.DEPLOY else a for a in actions]
         numbered = tuple(_renumber(action, index + 1) for index, action in enumerate(actions))
-        return Stage(name=job.id, actions=numbered, needs=needs, source=self.ref(job.path))
+        return Stage(name=job.id, actions=numbered, needs=needs, proceeds_on_failure=job.proceeds_on_failure,
+                     source=self.ref(job.path))  # fmt: skip
 
     def _call(self, job: Job) -> Action:
         provider = ci.REUSABLE_WORKFLOW if self.environment_gate == ci.GITHUB_ENVIRONMENT else ci.DOWNSTREAM_PIPELINE
@@ -165,6 +169,8 @@ class StageBuilder:
             actions.extend(self._work(job, work, ctx, after_deploy=deployed))
             work = []
             if approval is not None:
+                if job.continues_on_error or step.continues_on_error:
+                    approval = FrozenDict({**approval, "ContinueOnError": "true"})
                 actions.append(Action(name=step.name or str(step.uses), type=_type(Category.APPROVAL, ci.GITHUB_MANUAL_APPROVAL),
                                       configuration=approval, source=self.ref(step.path)))  # fmt: skip
             for command in deploys:
