@@ -40,6 +40,9 @@ class _Run:
     files: list[FileSummary] = dataclasses.field(default_factory=list)
     disk: dict[str, str] = dataclasses.field(default_factory=dict)  # display path -> path on disk
     finders: dict[str, SpanFinder] = dataclasses.field(default_factory=dict)  # files whose positions stay in memory
+    modules: dict = dataclasses.field(default_factory=dict)  # Terraform modules of the run, parsed, by directory
+    called: set[str] = dataclasses.field(default_factory=set)  # modules another module of the run calls
+    done: set[str] = dataclasses.field(default_factory=set)  # modules already read
 
     def fail(self, file: str, message: str, line: int | None = None, column: int | None = None,
              severity: ProblemSeverity = ProblemSeverity.ERROR) -> None:  # fmt: skip
@@ -53,7 +56,7 @@ class _Run:
 
 def load_workspace(paths: list[str], options: LoadOptions | None = None) -> Workspace:
     run = _Run(options or LoadOptions(), SourceIndex(lambda file: _reopen(run, file)))
-    named: dict[str, tuple[list[str], list[str]]] = {}  # Terraform files named on the command line, by directory
+    run.modules = _terraform_modules(run, paths)
     for path in paths:
         if not os.path.exists(path):
             run.fail(path, "no such file or directory")
@@ -61,17 +64,9 @@ def load_workspace(paths: list[str], options: LoadOptions | None = None) -> Work
             for file, display in _walk(run, path):
                 _load_file(run, file, display, explicit=False)
         elif path.endswith(TERRAFORM_SUFFIX) or terraform_files.is_variables_file(path):
-            tf, variables = named.setdefault(os.path.dirname(os.path.abspath(path)), ([], []))
-            (tf if path.endswith(TERRAFORM_SUFFIX) else variables).append(path)
+            _load_terraform(run, os.path.dirname(os.path.abspath(path)))
         else:
             _load_file(run, path, os.path.normpath(path), explicit=True)
-    for directory, (tf, variables) in named.items():
-        if not tf:
-            for path in variables:
-                run.fail(os.path.normpath(path), "a Terraform variables file without a .tf file of its directory in "
-                         "the run; it was not used", severity=ProblemSeverity.WARNING)  # fmt: skip
-            continue
-        _load_module(run, directory, [(p, os.path.normpath(p)) for p in tf], [(p, os.path.normpath(p)) for p in variables])
     return Workspace(
         pipelines=tuple(run.pipelines),
         targets=tuple(run.targets),
@@ -89,10 +84,7 @@ def _walk(run: _Run, top: str) -> Iterator[tuple[str, str]]:
             yield os.path.join(directory, "manifest.json"), os.path.normpath(os.path.join(directory, "manifest.json"))
             continue
         names = sorted(files)
-        modules = [n for n in names if n.endswith(TERRAFORM_SUFFIX) and os.path.isfile(os.path.join(directory, n))]
-        if modules:  # a directory's .tf files are one module, and Terraform reads its variable files by name
-            automatic = terraform_files.automatic_variable_files(names)
-            _load_module(run, directory, [_pair(directory, n) for n in modules], [_pair(directory, n) for n in automatic])
+        _load_terraform(run, os.path.abspath(directory))
         for name in names:
             path = os.path.join(directory, name)
             suffix = os.path.splitext(name)[1].lower()
@@ -100,39 +92,76 @@ def _walk(run: _Run, top: str) -> Iterator[tuple[str, str]]:
                 yield path, os.path.normpath(path)
 
 
-def _pair(directory: str, name: str) -> tuple[str, str]:
-    path = os.path.join(directory, name)
-    return path, os.path.normpath(path)
-
-
-def _load_module(run: _Run, directory: str, sources: list[tuple[str, str]], variables: list[tuple[str, str]]) -> None:
-    """One Terraform module: its .tf files together, with the variable files that apply to it."""
+def _terraform_modules(run: _Run, paths: list[str]) -> dict:
+    """Every Terraform module of the run, parsed before any is read: a module another one calls is read through
+    that call, with its inputs. A directory's .tf files are one module, also when one of them is named: Terraform
+    reads them all, and its terraform.tfvars and *.auto.tfvars; a .tfvars file named beside them applies too."""
+    named: dict[str, tuple[str, list[str]]] = {}  # directory -> (as the user wrote it, variable files named)
+    for path in paths:
+        if os.path.isdir(path):
+            for directory, subdirectories, _ in os.walk(path):
+                subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED_DIRECTORIES)
+                named.setdefault(os.path.abspath(directory), (os.path.normpath(directory), []))
+        elif os.path.isfile(path) and (path.endswith(TERRAFORM_SUFFIX) or terraform_files.is_variables_file(path)):
+            _, variables = named.setdefault(os.path.dirname(os.path.abspath(path)),
+                                            (os.path.normpath(os.path.dirname(path) or "."), []))  # fmt: skip
+            if not path.endswith(TERRAFORM_SUFFIX):
+                variables.append(path)
+    found: dict[str, tuple] = {}
+    for directory, (display, variables) in named.items():
+        names = sorted(os.listdir(directory))
+        tf = [n for n in names if n.endswith(TERRAFORM_SUFFIX) and os.path.isfile(os.path.join(directory, n))]
+        if not tf:
+            for path in variables:
+                run.fail(os.path.normpath(path), "a Terraform variables file without a .tf file in its directory; it "
+                         "was not used", severity=ProblemSeverity.WARNING)  # fmt: skip
+            continue
+        automatic = [os.path.join(display, n) for n in terraform_files.automatic_variable_files(names)]
+        found[directory] = (display, [os.path.join(display, n) for n in tf], [*automatic, *variables])
+    if not found:
+        return {}
     from checker.loaders.terraform import loader as terraform  # the HCL parser costs an import only when needed
 
+    modules = {}
+    for directory, (display, tf, variables) in found.items():
+        try:
+            modules[directory] = terraform.parse_module(display, [terraform.SourceFile(p, os.path.normpath(p)) for p in tf],
+                                                        [terraform.SourceFile(p, os.path.normpath(p)) for p in variables],
+                                                        run.options)  # fmt: skip
+        except Exception as error:  # noqa: BLE001 - a loader bug must not hide the other files
+            for path in tf:
+                run.crash(os.path.normpath(path), error)
+    run.called = terraform.called(modules)
+    return modules
+
+
+def _load_terraform(run: _Run, directory: str) -> None:
+    """A root module, where the walk meets it, with the modules it calls; a called module is read by its caller."""
+    if directory not in run.modules or directory in run.done or directory in run.called:
+        return
+    from checker.loaders.terraform import loader as terraform
+
+    run.done.add(directory)
     try:
-        loaded = terraform.load_module(os.path.normpath(directory), [terraform.SourceFile(*s) for s in sources],
-                                       [terraform.SourceFile(*v) for v in variables], run.options)  # fmt: skip
+        loaded = terraform.evaluate_tree(run.modules[directory], run.modules)
     except Exception as error:  # noqa: BLE001 - a loader bug must not hide the other files
-        for _, display in sources:
-            run.crash(display, error)
+        for file in run.modules[directory].out.files:
+            run.crash(file, error)
         return
     result = loaded.result
     run.pipelines.extend(result.pipelines)
     run.targets.extend(result.targets)
-    run.problems.extend(result.problems)
-    for path, display in sources:
-        run.disk[display] = path
-        if display not in loaded.files:
-            run.files.append(FileSummary(file=display, kind=None, note="could not be parsed"))
-            continue
-        spans = loaded.spans.get(display, {})
-        mine = [p for p in result.pipelines if p.source.file == display]
-        targets = [t for t in result.targets if t.source.file == display]
-        run.files.append(FileSummary(file=display, kind=terraform.NAME, pipelines=len(mine), targets=len(targets)))
-        run.finders[display] = spans.get
-        run.index.record(display, spans.get, set(spans))
-    for display in loaded.variable_files:
-        run.files.append(FileSummary(file=display, kind=terraform.NAME, note="Terraform variables"))
+    for member in loaded.members:
+        run.problems.extend(member.out.result.problems)  # what reading its files found
+        for display in member.out.files:
+            spans = {**member.out.spans.get(display, {}), **loaded.spans.get(display, {})}
+            mine = [p for p in result.pipelines if p.source.file == display]
+            targets = [t for t in result.targets if t.source.file == display]
+            run.files.append(FileSummary(file=display, kind=terraform.NAME, pipelines=len(mine), targets=len(targets)))
+            run.finders[display] = spans.get
+            run.index.record(display, spans.get, set(spans))
+        run.files += [FileSummary(file=f, kind=terraform.NAME, note="Terraform variables") for f in member.out.variable_files]
+    run.problems.extend(result.problems)  # what evaluating them found
 
 
 def _is_assembly(path: str) -> bool:

@@ -4,6 +4,8 @@ gate fails PL101; what the files leave to the repository's settings or to anothe
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from checker.analysis.environment import EnvironmentMap
@@ -20,8 +22,20 @@ CHECKOV_DYNAMIC = TF + "bridgecrewio__checkov__tests__terraform__graph__variable
 SAM_GHA = "gha/aws__aws-sam-cli-pipeline-init-templates__tests__testfile_github__"
 
 
-def verdicts(*files: str, policy: Policy | None = None) -> dict[str, list]:
-    report = lint(load_workspace([str(CORPUS / f) for f in files]), policy or Policy())
+def isolated(folder, *files: str) -> list[str]:
+    """The corpus keeps files of many repositories in one folder; Terraform reads a folder's .tf files as one
+    module, so each case gets a folder of its own with just its files, as in its repository."""
+    if not any(f.endswith((".tf", ".tfvars")) for f in files):
+        return [str(CORPUS / f) for f in files]
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in files:
+        short = name.rsplit("__", 1)[-1]  # main.tf, examplea.auto.tfvars: the file's own name
+        shutil.copyfile(CORPUS / name, folder / short)
+    return [str(folder)]
+
+
+def verdicts(*files: str, policy: Policy | None = None, folder=None) -> dict[str, list]:
+    report = lint(load_workspace(isolated(folder, *files) if folder else [str(CORPUS / f) for f in files]), policy or Policy())
     found: dict[str, list] = {}
     for evaluation in report.evaluations:
         found.setdefault(evaluation.code, []).append(evaluation)
@@ -78,8 +92,8 @@ CASES = [
 
 @pytest.mark.parametrize(("files", "code", "outcome", "says"), CASES,
                          ids=[f"{c}-{f[-1].split('/')[-1][:50]}" for f, c, _, _ in CASES])  # fmt: skip
-def test_corpus_verdicts(corpus, files, code, outcome, says):
-    found = verdicts(*files)[code]
+def test_corpus_verdicts(corpus, tmp_path, files, code, outcome, says):
+    found = verdicts(*files, folder=tmp_path / "module")[code]
     assert {e.outcome for e in found} == {outcome}, [(e.outcome, e.reason) for e in found]
     assert says in said(found), said(found)
 
@@ -100,23 +114,24 @@ def test_the_production_deploy_runs_only_for_tags_and_findings_say_so(corpus):
                     "run=tag push": [("staging", "when: manual"), ("production", "production")]}  # fmt: skip
 
 
-def test_the_dynamic_stages_of_the_checkov_module_are_read_from_its_tfvars(corpus):
-    workspace = load_workspace([str(CORPUS / (CHECKOV_DYNAMIC + "main.tf")), str(CORPUS / (CHECKOV_DYNAMIC + "examplea.auto.tfvars"))])
+def test_the_dynamic_stages_of_the_checkov_module_are_read_from_its_tfvars(corpus, tmp_path):
+    workspace = load_workspace(isolated(tmp_path, CHECKOV_DYNAMIC + "main.tf", CHECKOV_DYNAMIC + "examplea.auto.tfvars"))
     (pipeline,) = workspace.pipelines
     assert pipeline.name == "cron-poll"
     assert [(s.name, [str(a.provider) for a in s.actions]) for s in pipeline.stages] == [
         ("Source", ["CodeCommit"]), ("Build", ["CodeBuild"]), ("Deploy", ["ECS"])]
     deploy = pipeline.stages[2].actions[0]
     assert workspace.locate(deploy.source).line == 25  # the content of the dynamic "action" block in main.tf
+    assert workspace.locate(deploy.source).file.endswith("main.tf")
 
 
-def test_the_deployment_groups_keep_what_their_variables_leave_open(corpus):
-    (group,) = load_workspace([str(CORPUS / TF / "nbekenov__ecs-codedeploy-blue-green__main.tf")]).targets
+def test_the_deployment_groups_keep_what_their_variables_leave_open(corpus, tmp_path):
+    (group,) = load_workspace(isolated(tmp_path / "a", TF + "nbekenov__ecs-codedeploy-blue-green__main.tf")).targets
     assert isinstance(group, CodeDeployGroup)
     assert (group.deployment_type, group.deployment_ready_action, group.auto_rollback_events) == (
         "BLUE_GREEN", "CONTINUE_DEPLOYMENT", ("DEPLOYMENT_FAILURE",))
     assert isinstance(group.deployment_config_name, Unknown) and "var.deployment_config_name" in group.deployment_config_name.reason
-    groups = [t for t in load_workspace([str(CORPUS / TF / "cloudposse__terraform-aws-code-deploy__main.tf")]).targets
+    groups = [t for t in load_workspace(isolated(tmp_path / "b", TF + "cloudposse__terraform-aws-code-deploy__main.tf")).targets
               if isinstance(t, CodeDeployGroup)]  # fmt: skip
     (cloudposse,) = groups
     # auto_rollback_configuration is a dynamic block on a flag of the caller's: whether it rolls back is unknown
@@ -124,8 +139,8 @@ def test_the_deployment_groups_keep_what_their_variables_leave_open(corpus):
     assert "auto_rollback_configuration blocks come from" in cloudposse.auto_rollback_enabled.reason
 
 
-def test_the_two_checkov_pipelines_differ_only_in_the_encryption_key(corpus):
-    workspace = load_workspace([str(CORPUS / TF / "bridgecrewio__checkov__tests__terraform__checks__resource__aws__example_CodePipelineArtifactsEncrypted__main.tf")])
+def test_the_two_checkov_pipelines_differ_only_in_the_encryption_key(corpus, tmp_path):
+    workspace = load_workspace(isolated(tmp_path, TF + "bridgecrewio__checkov__tests__terraform__checks__resource__aws__example_CodePipelineArtifactsEncrypted__main.tf"))
     keys = [p.artifact_stores[0].encryption_key for p in workspace.pipelines]
     assert keys[0] is not None and "data.aws_kms_alias.s3kmskey" in keys[0].id.reason and keys[1] is None
     assert workspace.pipelines[0].stages == workspace.pipelines[1].stages

@@ -70,10 +70,15 @@ def test_variables_take_defaults_then_tfvars_then_auto_tfvars_then_var_files_the
     assert names(load_workspace([str(folder)], options)) == ["app-param"]
 
 
-def test_a_named_tf_file_reads_only_the_variable_files_named_with_it(tmp_path):
-    folder = write(tmp_path, {"main.tf": PIPELINE, "terraform.tfvars": 'env = "tfvars"\n', "other.tfvars": 'env = "named"\n'})
-    assert names(load_workspace([str(folder / "main.tf")])) == ["app-default"]
+def test_a_named_tf_file_is_read_with_its_module_and_the_variable_files_terraform_reads(tmp_path):
+    # Terraform reads every .tf file of the directory, and its terraform.tfvars: so does pipelint, when one file
+    # is named (pre-commit names the files that changed); a .tfvars file named beside it applies after them
+    folder = write(tmp_path, {"main.tf": PIPELINE.replace('variable "env" {\n  type    = string\n  default = "default"\n}\n', ""),
+                              "variables.tf": 'variable "env" {\n  default = "default"\n}\n',
+                              "terraform.tfvars": 'env = "tfvars"\n', "other.tfvars": 'env = "named"\n'})  # fmt: skip
+    assert names(load_workspace([str(folder / "main.tf")])) == ["app-tfvars"]
     assert names(load_workspace([str(folder / "main.tf"), str(folder / "other.tfvars")])) == ["app-named"]
+    assert names(load_workspace([str(folder), str(folder / "main.tf")])) == ["app-tfvars"]  # read once
 
 
 def test_a_param_for_a_variable_that_is_not_a_string_is_read_as_hcl(tmp_path):
@@ -262,3 +267,19 @@ def test_a_comment_suppresses_a_finding_in_hcl(tmp_path):
     (evaluation,) = [e for e in report.evaluations if e.code == "PL202"]
     assert evaluation.outcome is Outcome.EXEMPTED
     assert evaluation.findings[0].suppressed.reason == "the prod role is trusted by the pipeline account only"
+
+
+def test_a_module_the_run_calls_is_read_with_the_callers_inputs_not_its_defaults(tmp_path):
+    child = PIPELINE.replace('resource "aws_codepipeline" "p" {', 'variable "prod_account" {\n  default = "333333333333"\n}\n'
+                             'resource "aws_codepipeline" "p" {')
+    child = child.replace('      version  = "1"\n    }', '      version  = "1"\n      role_arn = "arn:aws:iam::${var.prod_account}:role/x"\n    }')
+    write(tmp_path / "modules" / "pipeline", {"main.tf": child})
+    write(tmp_path, {"main.tf": 'provider "aws" {\n  region = "eu-west-1"\n}\n'
+                                'module "orders" {\n  source       = "./modules/pipeline"\n  env          = "orders"\n'
+                                '  prod_account = local.prod\n}\nlocals {\n  prod = "222222222222"\n}\n'})
+    workspace = load_workspace([str(tmp_path)])
+    (pipeline,) = workspace.pipelines  # not also the module on its own, with its defaults
+    assert (pipeline.name, pipeline.resource_id, pipeline.region) == ("app-orders", "module.orders.aws_codepipeline.p", "eu-west-1")
+    assert pipeline.source.path == ("module", "orders", "resource", "aws_codepipeline", "p")
+    assert pipeline.stages[0].actions[0].role_arn == "arn:aws:iam::222222222222:role/x"
+    assert workspace.locate(pipeline.stages[0].actions[0].source).file.endswith("modules/pipeline/main.tf")

@@ -1,4 +1,5 @@
-"""Terraform: the .tf files of one directory (a module) into pipelines and deploy targets.
+"""Terraform: the .tf files of one directory (a module) into pipelines and deploy targets; a module another
+module of the run calls (`module "x" { source = "./modules/x" }`) is read through the call, with its inputs.
 
 `aws_codepipeline` resources become pipelines through the declaration reader every CodePipeline format shares
 (after `shape` turns Terraform's blocks into the API's shape); CodeDeploy, ECS, Elastic Beanstalk and AppConfig
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 
 from checker.loaders.base import LoadOptions, LoadResult
 from checker.loaders.terraform import targets as target_builders
 from checker.loaders.terraform.body import BodyReader
-from checker.loaders.terraform.expressions import literal
-from checker.loaders.terraform.hcl import HclFile, parse_hcl
+from checker.loaders.terraform.expressions import evaluate, literal
+from checker.loaders.terraform.hcl import Block, HclFile, parse_hcl
 from checker.loaders.terraform.module import Declared, Module
 from checker.loaders.terraform.shape import read_pipeline
 from checker.model import LoadProblem, Pipeline, ProblemSeverity, SourceFormat, SourceRef, Unknown
@@ -27,6 +29,8 @@ from checker.sources.read import read_text
 
 NAME = "terraform"
 PIPELINE = "aws_codepipeline"
+MODULE_META = frozenset({"source", "version", "providers", "count", "for_each", "depends_on"})
+MAX_NESTING = 10  # module calls followed, one inside another
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +45,29 @@ class ModuleResult:
     spans: dict[str, dict[Path, Span]] = field(default_factory=dict)  # display file -> path -> span
     files: list[str] = field(default_factory=list)  # the .tf files read
     variable_files: list[str] = field(default_factory=list)
+    seen: set[tuple] = field(default_factory=set)  # problems already reported (a module called twice)
+    members: list[Parsed] = field(default_factory=list)  # the modules a tree evaluated
+
+    def problem(self, problem: LoadProblem) -> None:
+        key = (problem.file, problem.line, problem.column, problem.message)
+        if key not in self.seen:
+            self.seen.add(key)
+            self.result.problems.append(problem)
 
 
-def load_module(directory: str, sources: list[SourceFile], variable_files: list[SourceFile],
-                options: LoadOptions) -> ModuleResult:  # fmt: skip
+@dataclass(slots=True)
+class Parsed:
+    """A module's files, parsed once, and the variable values its own files give (for a root module)."""
+
+    directory: str  # on disk, absolute: how module calls find it
+    display: str
+    files: list[HclFile]
+    given: dict[str, object]
+    out: ModuleResult  # the files read and the problems found while reading
+
+
+def parse_module(directory: str, sources: list[SourceFile], variable_files: list[SourceFile],
+                 options: LoadOptions) -> Parsed:  # fmt: skip
     out = ModuleResult(LoadResult(NAME))
     parsed: list[HclFile] = []
     for source in sources:
@@ -57,23 +80,105 @@ def load_module(directory: str, sources: list[SourceFile], variable_files: list[
     for source in [*variable_files, *(SourceFile(p, os.path.normpath(p)) for p in options.var_files)]:
         given.update(_variables(out, source, options))
     given.update(options.parameters)
-    module = Module(directory, parsed, _typed(given, parsed))
-    for hcl, node, message in module.duplicates:
-        span = node.span
-        out.result.problems.append(LoadProblem(file=hcl.file, message=message, line=span.line, column=span.column))
     for hcl in parsed:
         for block in _all_blocks(hcl.body):
             for duplicate in block.duplicates:
-                out.result.problems.append(LoadProblem(
-                    file=hcl.file, message=f"the argument '{duplicate.name}' is set twice in this block; Terraform "
-                    "rejects it (pipelint used the last one)", line=duplicate.span.line, column=duplicate.span.column))  # fmt: skip
+                out.problem(LoadProblem(file=hcl.file, message=f"the argument '{duplicate.name}' is set twice in this "
+                                        "block; Terraform rejects it (pipelint used the last one)",
+                                        line=duplicate.span.line, column=duplicate.span.column))  # fmt: skip
+    return Parsed(os.path.abspath(directory), os.path.normpath(directory), parsed, _typed(given, parsed), out)
+
+
+def load_module(directory: str, sources: list[SourceFile], variable_files: list[SourceFile],
+                options: LoadOptions) -> ModuleResult:  # fmt: skip
+    """One module on its own, as a root module."""
+    parsed = parse_module(directory, sources, variable_files, options)
+    out = evaluate_tree(parsed, {parsed.directory: parsed})
+    for problem in parsed.out.result.problems:
+        out.problem(problem)
+    out.files, out.variable_files = parsed.out.files, parsed.out.variable_files
+    return out
+
+
+def called(parsed: dict[str, Parsed]) -> set[str]:
+    """The modules (by directory) that another module of the run calls: Terraform evaluates them only so."""
+    found = set()
+    for module in parsed.values():
+        for block in (b for f in module.files for b in f.body.blocks if b.type == "module"):
+            child = _local_source(module, block)
+            if child is not None and child in parsed and child != module.directory:
+                found.add(child)
+    return found
+
+
+def evaluate_tree(root: Parsed, parsed: dict[str, Parsed]) -> ModuleResult:
+    """A root module and, through its `module` blocks, the modules of the run it calls, with their inputs. The
+    result holds what they define and the problems evaluating found; `members` the modules read (whose `out`
+    holds their files and the problems reading found)."""
+    out = ModuleResult(LoadResult(NAME))
+    _evaluate(out, root, parsed, root.given, (), "", None, {}, [root.directory])
+    return out
+
+
+def _evaluate(out: ModuleResult, parsed: Parsed, known: dict[str, Parsed], given: dict[str, object], prefix: Path,
+              address: str, parent: Module | None, providers: dict[str, str], active: list[str]) -> None:  # fmt: skip
+    if parsed not in out.members:
+        out.members.append(parsed)
+    module = Module(parsed.display, parsed.files, given, parent=parent, provider_map=providers)
+    for hcl, node, message in module.duplicates:
+        out.problem(LoadProblem(file=hcl.file, message=message, line=node.span.line, column=node.span.column))
     for (kind, name), declared in module.resources.items():
         if kind == PIPELINE or kind in target_builders.BUILDERS:
-            _resource(out, module, kind, name, declared)
+            _resource(out, module, kind, name, declared, prefix, address)
     for hcl, block, message in module.left_out:
-        out.result.problems.append(LoadProblem(file=hcl.file, message=message, line=block.span.line,
-                                               column=block.span.column, severity=ProblemSeverity.WARNING))  # fmt: skip
-    return out
+        out.problem(LoadProblem(file=hcl.file, message=message, line=block.span.line, column=block.span.column,
+                                severity=ProblemSeverity.WARNING))  # fmt: skip
+    for name, declared in module.calls.items():
+        child = _local_source(parsed, declared.block)
+        if child is None or child not in known:
+            continue
+        if child in active or len(active) > MAX_NESTING:
+            out.problem(LoadProblem(file=declared.file.file, line=declared.block.span.line, column=declared.block.span.column,
+                                    message=f"module '{name}' calls a module that calls it back (or nests deeper than "
+                                            f"{MAX_NESTING}); it was not followed"))  # fmt: skip
+            continue
+        _call(out, module, declared, known[child], known, prefix, address, active)
+
+
+def _call(out: ModuleResult, module: Module, declared: Declared, child: Parsed, known: dict[str, Parsed],
+          prefix: Path, address: str, active: list[str]) -> None:  # fmt: skip
+    """A `module` block: the child module with the inputs the block gives, evaluated where the block stands."""
+    name = declared.block.labels[0]
+    instances = module.instances(declared)
+    keys: list[object] = [None] if instances is None or isinstance(instances, Unknown) else list(instances)
+    for key in keys:
+        scope = module.instance_scope(declared, key if key is not None else (0 if "count" in declared.block.attributes else None))
+        inputs = {arg: evaluate(attribute.expr, scope, declared.file.text)  # type: ignore[arg-type]
+                  for arg, attribute in declared.block.attributes.items() if arg not in MODULE_META}  # fmt: skip
+        # the child's own tfvars do not apply (Terraform reads them for the root module only): a variable the call
+        # does not set takes its default
+        suffix = "" if key is None else f"[{json.dumps(key)}]"
+        _evaluate(out, child, known, inputs, prefix + ("module", name) + (() if key is None else (key,)),
+                  f"{address}module.{name}{suffix}.", module, _provider_map(module, declared), [*active, child.directory])  # fmt: skip
+
+
+def _provider_map(module: Module, declared: Declared) -> dict[str, str]:
+    """`providers = { aws = aws.prod }`: the caller's provider configurations the child's names stand for."""
+    attribute = declared.block.attributes.get("providers")
+    if attribute is None:
+        return {}
+    meta = getattr(attribute.expr, "meta", None)
+    text = declared.file.text[meta.start_pos : meta.end_pos] if meta is not None else ""
+    return {child: caller for child, caller in re.findall(r"([\w.-]+)\s*=\s*([\w.-]+)", text)}
+
+
+def _local_source(parsed: Parsed, block: Block) -> str | None:
+    """The directory a `module` block's local `source` (./x, ../y) names; None for a registry or git source."""
+    attribute = block.attributes.get("source")
+    source = literal(attribute.expr, "") if attribute is not None else None
+    if not isinstance(source, str) or not source.startswith(("./", "../")):
+        return None
+    return os.path.normpath(os.path.join(parsed.directory, source))
 
 
 def _parse(out: ModuleResult, source: SourceFile, options: LoadOptions) -> HclFile | None:
@@ -138,13 +243,14 @@ def _all_blocks(block):  # type: ignore[no-untyped-def]
         yield from _all_blocks(child)
 
 
-def _resource(out: ModuleResult, module: Module, kind: str, name: str, declared: Declared) -> None:
+def _resource(out: ModuleResult, module: Module, kind: str, name: str, declared: Declared, prefix: Path = (),
+              within: str = "") -> None:  # fmt: skip
     instances = module.instances(declared)
     file = declared.file.file
     keys: list[object] = [None] if instances is None or isinstance(instances, Unknown) else list(instances)
     for key in keys:
-        address = f"{kind}.{name}" + ("" if key is None else f"[{json.dumps(key)}]")
-        base: Path = ("resource", kind, name) + (() if key is None else (key,))  # type: ignore[operator]
+        address = within + f"{kind}.{name}" + ("" if key is None else f"[{json.dumps(key)}]")
+        base: Path = prefix + ("resource", kind, name) + (() if key is None else (key,))  # type: ignore[operator]
         spans = out.spans.setdefault(file, {})
         spans[base] = declared.block.span
         scope = module.instance_scope(declared, key if key is not None else (0 if "count" in declared.block.attributes else None))
@@ -164,8 +270,8 @@ def _pipeline(out: ModuleResult, module: Module, declared: Declared, values: dic
     spans = out.spans[file]
     for path, message in issues:
         span = _nearest(spans, path)
-        out.result.problems.append(LoadProblem(file=file, message=message, line=span.line if span else None,
-                                               column=span.column if span else None))  # fmt: skip
+        out.problem(LoadProblem(file=file, message=message, line=span.line if span else None,
+                                column=span.column if span else None))  # fmt: skip
     return pipeline
 
 

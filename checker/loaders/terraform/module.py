@@ -48,6 +48,9 @@ class Module:
     resources: dict[tuple[str, str], Declared] = field(default_factory=dict)
     data: dict[tuple[str, str], Declared] = field(default_factory=dict)
     providers: dict[str, Declared] = field(default_factory=dict)
+    parent: Module | None = None  # the module whose `module` block calls this one
+    provider_map: dict[str, str] = field(default_factory=dict)  # this module's provider names -> the parent's
+    calls: dict[str, Declared] = field(default_factory=dict)  # `module` blocks
     duplicates: list[tuple[HclFile, Block | Attribute, str]] = field(default_factory=list)
     left_out: list[tuple[HclFile, Block, str]] = field(default_factory=list)  # instances past the limit
     _cache: dict[tuple, object] = field(default_factory=dict)
@@ -69,6 +72,8 @@ class Module:
         elif block.type in ("resource", "data") and len(labels) == 2:
             table = self.resources if block.type == "resource" else self.data
             self._add(table, (labels[0], labels[1]), Declared(block, hcl), hcl, block, f"{block.type} \"{labels[0]}\" \"{labels[1]}\"")
+        elif block.type == "module" and len(labels) == 1:
+            self._add(self.calls, labels[0], Declared(block, hcl), hcl, block, f"module \"{labels[0]}\"")
         elif block.type == "provider" and len(labels) == 1:
             alias = block.attributes.get("alias")
             name = labels[0] if alias is None else f"{labels[0]}.{literal(alias.expr, hcl.text)}"
@@ -93,7 +98,8 @@ class Module:
             return Unknown(f"var.{name} is not declared in the scanned files", text)
         default = declared.block.attributes.get("default")
         if default is None:
-            return Unknown(f"var.{name} has no default and no value is given ({_GIVEN_FROM})", text)
+            given_from = "the module block that calls this module does not set it" if self.parent else f"no value is given ({_GIVEN_FROM})"
+            return Unknown(f"var.{name} has no default and {given_from}", text)
         return self._cached(("var", name), lambda: literal(default.expr, declared.file.text))
 
     def local(self, name: str) -> object:
@@ -150,6 +156,9 @@ class Module:
 
     def _provider(self, name: str) -> tuple[object, object]:
         declared = self.providers.get(name)
+        if declared is None and self.parent is not None:  # a child module uses its caller's configurations
+            return self.parent._cached(("provider", self.provider_map.get(name, name)),
+                                       lambda: self.parent._provider(self.provider_map.get(name, name)))  # type: ignore[union-attr]
         account: object = Unknown(f"the account of provider {name}'s credentials is not in the files",
                                   f"${{provider.{name}.account_id}}")  # fmt: skip
         region: object = Unknown(f"provider {name} sets no region (AWS_REGION or the profile decides)",
