@@ -5,6 +5,8 @@ Rules never re-derive these facts; they ask an `Analysis`.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 
 from checker.analysis.deploys import DEPLOY_VARIABLES, DeployVerdict, Role, build_variables, verdict
@@ -18,6 +20,7 @@ from checker.model import (
     Category,
     CloudFormationStack,
     CodeDeployConfig,
+    CodeDeployGroup,
     Pipeline,
     PipelineType,
     Result,
@@ -183,8 +186,9 @@ class Analysis:
         config = action.configuration
         if as_text(config.get("DeploymentTier")):  # GitLab's declared tier of the environment: the job's own word
             signals.append(("GitLab deployment tier", as_text(config.get("DeploymentTier")) or "", 70))
-        if as_text(action.environment):  # the CI system's deployment environment: the job says where it deploys
-            signals.append(("CI environment", as_text(action.environment) or "", 60))
+        environment = _known_parts(action.environment)
+        if environment:  # the CI system's deployment environment: the job says where it deploys
+            signals.append(("CI environment", environment, 60))
         for key, where in (("StackName", "stack name"), ("DeploymentGroupName", "deployment group name"),
                            ("ServiceName", "service name"), ("EnvironmentName", "environment name"),
                            ("Environment", "AppConfig environment"), ("ProjectName", "CodeBuild project name"),
@@ -209,9 +213,17 @@ class Analysis:
 
     def _facts_of(self, action: Action, judged: DeployVerdict, link: Link) -> tuple[Strategy, Rollback]:
         provider = as_text(action.provider) or ""
-        facts = [f for t in link.targets if (f := target_facts(t, self.configs)) is not None]
+        # `aws deploy create-deployment --deployment-config-name X`: the deployment's own configuration wins
+        override = action.configuration.get("DeploymentConfigName") if provider.startswith("CodeDeploy") else None
+        targets = [dataclasses.replace(t, deployment_config_name=override) if override and isinstance(t, CodeDeployGroup)
+                   else t for t in link.targets]  # fmt: skip
+        facts = [f for t in targets if (f := target_facts(t, self.configs)) is not None]
         if facts:
             return _combine(facts)
+        if override:
+            group = CodeDeployGroup(logical_id="", application_name="", group_name="", deployment_config_name=override)
+            strategy = target_facts(group, self.configs)[0]  # type: ignore[index]
+            return strategy, Rollback(None, None, link.note or "the deployment group is not in the scanned files")
         if provider.startswith("CloudFormation"):
             mode = as_text(action.configuration.get("ActionMode")) or "CREATE_UPDATE"
             stack_rollback = Rollback(True, False, "CloudFormation rolls back a failed stack update")
@@ -260,6 +272,11 @@ def _account(pipeline: Pipeline, action: Action, judged: DeployVerdict) -> tuple
             if ":role/" in value and DEPLOY_VARIABLES.search(str(item.get("name", ""))):
                 return account_of(value), f"the role in its variable {item.get('name')} ({value})"
     return pipeline.account, "the pipeline's own account (the action has no role of its own)"
+
+
+def _known_parts(value: object) -> str:
+    """A value's text without the parts the files leave open: `${{ inputs.stage }}` says no environment."""
+    return re.sub(r"\$\{[^}]*\}", " ", as_text(value) or "").strip()
 
 
 def _environment_like(name: str) -> bool:

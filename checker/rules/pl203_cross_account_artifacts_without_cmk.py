@@ -56,6 +56,9 @@ class CrossAccountArtifactsWithoutCmk(Rule):
             return
         actions = [f for f in ctx.actions(pipeline) if f.action.role_arn is not None]
         crossing = [f for f in actions if same_account(f.account, pipeline.account) is False]
+        accounts = {f.account for f in actions if isinstance(f.account, str)}
+        if not crossing and len(accounts) > 1:  # two accounts: at least one is not the pipeline's, whichever it is
+            crossing = [f for f in actions if isinstance(f.account, str)]
         if not crossing:
             open_ = [f for f in actions if same_account(f.account, pipeline.account) is None]
             if open_:

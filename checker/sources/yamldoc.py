@@ -187,6 +187,8 @@ class _Converter:
             return _standard(node, tag[18:], value)
         shown = "!!" + tag[18:] if tag.startswith("tag:yaml.org,2002:") else tag
         self.unknown_tags.append(TagUse(shown, *_mark(node)))
+        if tag == "!reference":  # GitLab CI's: kept recognisable, for the GitLab loader to resolve
+            return {"!reference": value}
         return plain_scalar(value) if isinstance(value, str) and node.style is None else value
 
 

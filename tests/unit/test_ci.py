@@ -244,3 +244,34 @@ def test_runners_and_global_options_do_not_hide_a_deploy(command, provider, key,
     found = parse_deploy(words)
     assert (found.provider, found.configuration[key]) == (provider, value)
     assert found.region in (None, "us-east-1")
+
+
+def test_gitlab_reference_tags_are_resolved(tmp_path):
+    text = """\
+.setup:
+  script:
+    - aws sts assume-role --role-arn arn:aws:iam::333333333333:role/deploy
+deploy-prod:
+  script:
+    - !reference [.setup, script]
+    - sam deploy --stack-name app-prod
+"""
+    (pipeline,) = load(tmp_path, "ci.yml", text).pipelines
+    (deploy,) = pipeline.stages[0].actions
+    assert (deploy.name, deploy.role_arn) == ("sam deploy", "arn:aws:iam::333333333333:role/deploy")
+
+
+def test_a_local_action_named_for_deploying_may_deploy(tmp_path):
+    text = """\
+on: push
+jobs:
+  prod:
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./.github/actions/deploy
+        with: {stage: prod}
+"""
+    workspace = load(tmp_path, "wf.yml", text)
+    (facts,) = Analysis(workspace).actions(workspace.pipelines[0])
+    assert facts.is_deploy and facts.verdict.confidence.value == "medium"
+    assert "named 'deploy'" in facts.verdict.reason

@@ -45,9 +45,10 @@ def sniff(doc: Document) -> bool:
 
 def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
     result = LoadResult(NAME)
+    doc.unknown_tags = [t for t in doc.unknown_tags if t.tag != "!reference"]  # GitLab's own: resolved below
     report_reader_findings(doc, result, "GitLab CI")
-    config = doc.value
-    assert isinstance(config, dict)
+    assert isinstance(doc.value, dict)
+    config = _dereferenced(doc.value, doc.value, 0, result, doc)
     for include in _list(config.get("include")):
         shown = include if isinstance(include, str) else next(iter(include.values()), "?") if isinstance(include, dict) else include
         result.problems_at(doc, [(("include",), f"includes {shown}; pipelint reads only this file, so jobs defined "
@@ -106,6 +107,24 @@ def _resolved(config: dict, name: str, result: LoadResult, doc: Document, depth:
             result.problems_at(doc, [((name, "extends"), f"job '{name}' extends '{base}', which is not in this file")],
                                ProblemSeverity.WARNING)  # fmt: skip
     return _merge(merged, {k: v for k, v in job.items() if k != "extends"})
+
+
+def _dereferenced(value: object, config: dict, depth: int, result: LoadResult, doc: Document) -> object:
+    """`!reference [.setup, script]` replaced by what it names (GitLab resolves up to 10 levels deep)."""
+    if isinstance(value, dict) and set(value) == {"!reference"}:
+        path, found = value["!reference"], config
+        for key in path if isinstance(path, list) else []:
+            found = found.get(str(key)) if isinstance(found, dict) else None  # type: ignore[assignment]
+        if found is None or depth > MAX_EXTENDS:
+            result.problem(doc, f"!reference {path} names nothing in this file (or nests too deep); it was left out",
+                           severity=ProblemSeverity.WARNING)  # fmt: skip
+            return []
+        return _dereferenced(found, config, depth + 1, result, doc)
+    if isinstance(value, dict):
+        return {k: _dereferenced(v, config, depth, result, doc) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dereferenced(v, config, depth, result, doc) for v in value]
+    return value
 
 
 def _merge(base: dict, top: dict) -> dict:

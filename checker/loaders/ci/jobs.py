@@ -187,7 +187,8 @@ class StageBuilder:
         outputs = tuple(str(s.inputs.get("name") or "artifact") for s in steps if s.uses and "upload-artifact" in s.uses)
         if last and job.outputs:
             outputs += job.outputs
-        if not scripts and not outputs:
+        local = [s for s in steps if s.uses and s.uses.startswith("./")]  # an action of the repository: it may deploy
+        if not scripts and not outputs and not local:
             return []
         texts = " ".join([s.name or "" for s in steps] + list(scripts) + [s.uses or "" for s in steps])
         builds = any(BUILD_WORDS.search(s) for s in scripts)
@@ -198,7 +199,8 @@ class StageBuilder:
         first = next((s for s in steps if s.script or s.name), steps[0])
         more = len(steps) - 1
         name = _label(first) + (f" (+{more} step{'s' if more > 1 else ''})" if more else "")
-        named_steps = "; ".join(s.name for s in steps if s.name)  # names the file gives, not command lines
+        # names the file gives (and local actions' paths), not command lines
+        named_steps = "; ".join(s.name or str(s.uses) for s in steps if s.name or s in local)
         return [Action(name=name, type=_type(Category.TEST if tests else Category.BUILD, ci.CI_JOB), commands=scripts,
                        configuration=FrozenDict({"StepNames": named_steps} if named_steps else {}),
                        output_artifacts=tuple(dict.fromkeys(outputs)), input_artifacts=tuple(ctx.inputs),
