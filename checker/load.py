@@ -65,6 +65,8 @@ def load_workspace(paths: list[str], options: LoadOptions | None = None) -> Work
                 _load_file(run, file, display, explicit=False)
         elif path.endswith(TERRAFORM_SUFFIX) or terraform_files.is_variables_file(path):
             _load_terraform(run, os.path.dirname(os.path.abspath(path)))
+        elif path.endswith(".tf.json"):
+            _terraform_json(run, os.path.normpath(path))
         else:
             _load_file(run, path, os.path.normpath(path), explicit=True)
     return Workspace(
@@ -88,8 +90,15 @@ def _walk(run: _Run, top: str) -> Iterator[tuple[str, str]]:
         for name in names:
             path = os.path.join(directory, name)
             suffix = os.path.splitext(name)[1].lower()
-            if suffix in CANDIDATE_SUFFIXES and os.path.isfile(path) and not terraform_files.is_variables_file(name):
+            if name.endswith(".tf.json"):
+                _terraform_json(run, os.path.normpath(path))
+            elif suffix in CANDIDATE_SUFFIXES and os.path.isfile(path) and not terraform_files.is_variables_file(name):
                 yield path, os.path.normpath(path)
+
+
+def _terraform_json(run: _Run, display: str) -> None:
+    run.fail(display, "Terraform's JSON syntax (.tf.json, as CDK for Terraform writes it) is not read by this version "
+             "of pipelint; the file was not checked", severity=ProblemSeverity.WARNING)  # fmt: skip
 
 
 def _terraform_modules(run: _Run, paths: list[str]) -> dict:

@@ -6,6 +6,11 @@ from checker.model import CodeDeployGroup, Pipeline, Severity, Unknown
 from checker.rules.base import Rule, RuleContext, Verdict, related
 
 
+def _lambda(group: CodeDeployGroup) -> bool:
+    config = group.deployment_config_name
+    return group.compute_platform == "Lambda" or isinstance(config, str) and config.startswith("CodeDeployDefault.Lambda")
+
+
 class BlueFleetTerminatedImmediately(Rule):
     """A blue/green production deploy terminates the old (blue) fleet sooner than the configured wait.
 
@@ -38,7 +43,8 @@ class BlueFleetTerminatedImmediately(Rule):
         minimum = int(ctx.option("min_wait_minutes"))
         judged = False
         for deploy in prods:
-            groups = [t for t in deploy.link.targets if isinstance(t, CodeDeployGroup) and t.deployment_type == "BLUE_GREEN"]
+            groups = [t for t in deploy.link.targets if isinstance(t, CodeDeployGroup) and t.deployment_type == "BLUE_GREEN"
+                      and not _lambda(t)]  # Lambda shifts an alias between versions: there is no fleet to keep
             for group in groups:
                 judged = True
                 action, wait = group.blue_termination_action, group.blue_termination_wait_minutes

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Callable
 
 from checker.model import (
+    AppConfigEnvironment,
     AppConfigStrategy,
     BeanstalkEnvironment,
     CodeDeployConfig,
@@ -167,6 +168,14 @@ def appconfig_strategy(v: Values, address: str, platform: object) -> DeployTarge
     )
 
 
+def appconfig_environment(v: Values, address: str, platform: object) -> DeployTarget:  # noqa: ARG001
+    monitors = v.values.get("monitor")
+    alarms = [Values(m).text("alarm_arn") if isinstance(m, dict) else m for m in monitors] if isinstance(monitors, list) else (
+        [monitors] if isinstance(monitors, Unknown) else [])  # fmt: skip
+    return AppConfigEnvironment(logical_id=address, application=v.text("application_id"), name=v.text("name"),
+                                monitors=tuple(a for a in alarms if a is not None))  # type: ignore[misc]  # fmt: skip
+
+
 Builder = Callable[[Values, str, object], DeployTarget]
 BUILDERS: dict[str, Builder] = {
     "aws_codedeploy_deployment_group": codedeploy_group,
@@ -174,6 +183,7 @@ BUILDERS: dict[str, Builder] = {
     "aws_ecs_service": ecs_service,
     "aws_elastic_beanstalk_environment": beanstalk_environment,
     "aws_appconfig_deployment_strategy": appconfig_strategy,
+    "aws_appconfig_environment": appconfig_environment,
 }
 
 
