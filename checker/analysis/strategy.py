@@ -139,7 +139,11 @@ def codedeploy_rollback(group: CodeDeployGroup) -> Rollback:
     if not enabled:
         return Rollback(False, False, "auto-rollback is not enabled on the deployment group")
     described = ", ".join(sorted(e for e in events if e)) or "no events"
-    return Rollback(on_failure, on_alarm, f"auto-rollback on {described}" + (f"; alarms {', '.join(map(str, group.alarms))}" if alarms else ""))
+    detail = f"auto-rollback on {described}" + (f"; alarms {', '.join(map(str, group.alarms))}" if alarms else "")
+    if "DEPLOYMENT_STOP_ON_ALARM" in events and not alarms:  # the event is set, but no alarm can stop a deployment
+        detail += ("; but the alarm configuration is not enabled (it is off unless set), so no alarm stops a "
+                   "deployment" if group.alarms_enabled is not True else "; but the alarm configuration names no alarm")
+    return Rollback(on_failure, on_alarm, detail)
 
 
 def sam_facts(function: SamFunction) -> tuple[Strategy, Rollback]:

@@ -11,7 +11,8 @@ def _why_parallel(approval: ActionFacts, deploy: ActionFacts) -> str:
     if approval.stage_index == deploy.stage_index:
         return "same run order"
     if approval.action.provider == ci.GITLAB_MANUAL_JOB:
-        return "a manual job lets the later stages start unless it has `allow_failure: false`"
+        return ("a manual job holds the later stages only with `allow_failure: false`, and a job's `needs:` may skip "
+                "it")
     return "neither waits for the other"
 
 

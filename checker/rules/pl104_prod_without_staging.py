@@ -43,7 +43,8 @@ class ProdWithoutStaging(Rule):
             yield self.unknown(f"{unnamed[0].label} runs before production, but nothing says which environment "
                                f"it deploys to: {unnamed[0].environment.explain()}", unnamed[0])  # fmt: skip
             return
-        later = [related(f, f"{f.label} deploys to {f.environment.tier.value} only after production")
+        later = [related(f, f"{f.label} deploys to {f.environment.tier.value} "
+                            + ("only after production" if first.runs_before(f) else "in parallel with production"))
                  for f in ctx.nonprod_deploys(pipeline)]  # fmt: skip
         yield self.failed(first, f"{first.label} is the first deploy and goes to production "
                                  f"({first.environment.explain()}); no deploy to dev, test or staging runs before it",
