@@ -66,6 +66,35 @@ def test_deploys_are_coloured_and_labelled_by_tier_and_approvals_say_whom_they_n
     assert len(arrows) == 2  # one between each two stages
 
 
+def test_a_ci_environment_gate_says_what_is_known_of_its_reviewers() -> None:
+    gate = Step(name="production", kind=StepKind.APPROVAL, provider="Approval/GitHubEnvironment", run_order=1,
+                tier=None, account=None, region=None, detail="reviewers unknown (set in the repository)",
+                location=None)  # fmt: skip
+    root = ET.fromstring(diagram.svg(overview(StageView(name="deploy", steps=(gate,)))))
+    words = texts(root)
+    assert "ENVIRONMENT GATE" in words and "MANUAL APPROVAL" not in words
+    warned = [e for e in root.iter("{http://www.w3.org/2000/svg}text") if e.get("class") == "warn"]
+    assert [e.text for e in warned] == ["reviewers unknown"]
+    assert "notifies nobody" not in words
+    assert any("reviewers unknown (set in the repository)" in (e.text or "")
+               for e in root.iter("{http://www.w3.org/2000/svg}title"))  # fmt: skip
+
+
+def test_a_stage_that_does_not_wait_for_the_one_before_gets_no_arrow_from_it() -> None:
+    # a CI workflow: Deploy needs Build only, not the manual Approve drawn between them
+    stages = (StageView(name="Build", steps=(step("Make", StepKind.BUILD),)),
+              StageView(name="Approve", steps=(step("Ok", StepKind.APPROVAL, detail="notifies nobody"),), after=(0,)),
+              StageView(name="Deploy", steps=(step("Ship", StepKind.DEPLOY, tier="prod"),), after=(0,),
+                        waits="after Build"))  # fmt: skip
+    root = ET.fromstring(diagram.svg(overview(*stages)))
+    arrows = [e.get("d") for e in root.iter("{http://www.w3.org/2000/svg}path") if e.get("class") == "flow"]
+    assert len(arrows) == 1  # Build -> Approve; nothing from Approve into Deploy
+    assert "after Build" in texts(root)
+    waits = (*stages[:2], StageView(name="Deploy", steps=stages[2].steps, after=(1,)))  # now it waits for Approve
+    root = ET.fromstring(diagram.svg(overview(*waits)))
+    assert len([e for e in root.iter("{http://www.w3.org/2000/svg}path") if e.get("class") == "flow"]) == 2
+
+
 def test_long_names_are_cut_with_an_ellipsis_and_kept_whole_in_a_tooltip() -> None:
     name = "DeployTheWholeApplicationToProductionInEveryRegion"
     root = ET.fromstring(diagram.svg(overview(StageView(name="Prod", steps=(step(name, StepKind.BUILD),)))))

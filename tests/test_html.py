@@ -33,6 +33,8 @@ from tests.conftest import ROOT, SAMPLES
 
 SCREENSHOTS = ROOT / "build" / "screenshots"
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+# 01-06 as get-pipeline JSON and template, 01, 02, 04 and 05 also as Terraform, and 4 CI workflows
+PIPELINES = 6 * 2 + 4 + 4
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +124,7 @@ def test_the_same_report_gives_the_same_bytes(samples: Report, page: str) -> Non
 
 def test_every_pipeline_is_drawn_and_every_svg_is_well_formed_xml(samples: Report, page: str) -> None:
     drawings = SVG.findall(page)
-    assert len(drawings) == len(samples.overviews) == len(samples.workspace.pipelines) == 19
+    assert len(drawings) == len(samples.overviews) == len(samples.workspace.pipelines) == PIPELINES == 20
     ids = []
     for drawing in drawings:
         root = ET.fromstring(drawing)  # raises on anything that is not well-formed
@@ -201,14 +203,14 @@ def test_controls_show_the_evidence_behind_passed_pipelines_and_the_failures(pag
 def test_the_matrix_summary_and_rules_appendix(samples: Report, page: str) -> None:
     matrix = section(page, "matrix")
     # a failed cell per finding, as no sample fails one rule twice: 02 PL101 x3 formats, 03 PL201 x2,
-    # 04 PL301+PL401 x3, 05 PL501 x2; 07 hotfix PL101+PL104+PL501, release PL501, GitLab release PL501 and
+    # 04 PL301+PL401 x3, 05 PL501 x3; 07 hotfix PL101+PL104+PL501, release PL501, GitLab release PL501 and
     # manual gate PL101+PL501
-    failed_cells = 3 + 2 + 2 * 3 + 2 + (3 + 1 + 1 + 2)
-    assert matrix.count("<tr><th class=\"pl\">") == 19
-    assert matrix.count('class="cell o-failed"') == failed_cells == 20
+    failed_cells = 3 + 2 + 2 * 3 + 3 + (3 + 1 + 1 + 2)
+    assert matrix.count("<tr><th class=\"pl\">") == PIPELINES
+    assert matrix.count('class="cell o-failed"') == failed_cells == 21
     summary = section(page, "summary")
-    # failed: 02 x3, 03 x2, 04 x3, 05 x2 (its info finding) and the 4 CI workflows; passed: 01 x3 and 06 x2
-    assert summary.count('<td><span class="badge o-failed">✗ failed') == 3 + 2 + 3 + 2 + 4
+    # failed: 02 x3, 03 x2, 04 x3, 05 x3 (its info finding) and the 4 CI workflows; passed: 01 x3 and 06 x2
+    assert summary.count('<td><span class="badge o-failed">✗ failed') == 3 + 2 + 3 + 3 + 4
     assert summary.count('<td><span class="badge o-passed">✓ passed') == 3 + 2
     high = 3 + 2 + 2 * 3 + 2 + 1  # PL101, PL201, PL301+PL401; hotfix PL101+PL104, manual gate PL101
     assert ">FAIL<" in verdict(page) and f"{high} finding(s) at or above high" in verdict(page)
@@ -314,8 +316,8 @@ def test_the_report_renders_in_chromium_without_console_errors(browser: str, pag
     report.write_text(page, encoding="utf-8")
     shown = open_in_browser(browser, report, tmp_path / "html-report.png")
     assert shown.console == []
-    assert len(re.findall(r"<svg\b[^>]*role=\"img\"", shown.dom)) == 19  # parsed as SVG, not as text
-    assert shown.dom.count('<table class="evals">') == 19 and '<table class="matrix">' in shown.dom
+    assert len(re.findall(r"<svg\b[^>]*role=\"img\"", shown.dom)) == PIPELINES  # parsed as SVG, not as text
+    assert shown.dom.count('<table class="evals">') == PIPELINES and '<table class="matrix">' in shown.dom
     assert png_size(shown.screenshot) == (1400, 2000)
     assert shown.screenshot.stat().st_size > 50_000  # a blank page compresses to a few kilobytes
     keep(shown.screenshot)

@@ -61,21 +61,22 @@ def test_the_sample_counts_are_the_evaluations_counts(samples_report):
     root = parse(samples_report)
     assert root.tag == "testsuites" and root.get("name") == "pipelint"
     assert counts(root) == expected_counts(samples_report.evaluations)
-    # 19 pipelines × 19 rules. README, at or above high: PL101 in 02's 3 files, PL201 in 03's 2, PL301 and
+    # 20 pipelines × 19 rules. README, at or above high: PL101 in 02's 3 files, PL201 in 03's 2, PL301 and
     # PL401 in 04's 3; in 07, PL101 and PL104 in hotfix.yml and PL101 in the GitLab manual gate. PL501 is info
-    # only. Skipped: 56 not applicable and 4 unknown (PL401 and PL402 of 05, in its 2 files)
+    # only. Skipped: 57 not applicable and 6 unknown (PL401 and PL402 of 05, in its 3 files)
     failures = 3 + 2 + 2 * 3 + 2 + 1
-    assert counts(root) == (19 * 19, failures, 0, 60) == (361, 14, 0, 60)
+    skipped = 57 + 2 * 3
+    assert counts(root) == (20 * 19, failures, 0, skipped) == (380, 14, 0, 63)
     cases = list(root.iter("testcase"))
-    assert len(cases) == 361
+    assert len(cases) == 380
     assert sum(1 for c in cases if c.find("failure") is not None) == 14
-    assert sum(1 for c in cases if c.find("skipped") is not None) == 60
+    assert sum(1 for c in cases if c.find("skipped") is not None) == 63
 
 
 def test_one_suite_per_pipeline_each_counted_and_named(samples_report):
     root = parse(samples_report)
     suites = root.findall("testsuite")
-    assert len(suites) == len(samples_report.workspace.pipelines) == 19
+    assert len(suites) == len(samples_report.workspace.pipelines) == 6 * 2 + 4 + 4  # 05 also in Terraform
     rules = {f"{r.code} {r.name}" for r in samples_report.rules}
     for suite in suites:
         file, pipeline = suite.get("name").split(" :: ")
@@ -87,7 +88,7 @@ def test_one_suite_per_pipeline_each_counted_and_named(samples_report):
 
 def test_a_failure_below_fail_on_passes_and_lists_its_findings(samples_report):
     root = parse(samples_report)
-    for file in ("cloudformation.yaml", "codepipeline.json"):  # the info-level PL501 of sample 05
+    for file in ("cloudformation.yaml", "codepipeline.json", "terraform/main.tf"):  # the info PL501 of 05
         below = case(root, f"05-v2-rollback-and-conditions/{file}", "PL501 ")
         assert below.find("failure") is None and below.find("skipped") is None
         properties = [(p.get("name"), p.get("value")) for p in below.iter("property")]
@@ -103,8 +104,8 @@ def test_a_failure_below_fail_on_passes_and_lists_its_findings(samples_report):
 def test_at_or_above_fail_on_the_same_findings_fail(samples_report):
     report = dataclasses.replace(samples_report, fail_on=Severity.INFO)
     root = parse(report)
-    # the 14 at or above high, and the info-only PL501 of 05 (2 files) and of the 4 CI workflows
-    assert counts(root) == expected_counts(report.evaluations, Severity.INFO) == (361, 14 + 2 + 4, 0, 60)
+    # the 14 at or above high, and the info-only PL501 of 05 (3 files) and of the 4 CI workflows
+    assert counts(root) == expected_counts(report.evaluations, Severity.INFO) == (380, 14 + 3 + 4, 0, 63)
     failure = case(root, "05-v2-rollback-and-conditions/codepipeline.json", "PL501 ").find("failure")
     assert failure.get("type") == "info"
     critical = parse(dataclasses.replace(samples_report, fail_on=Severity.CRITICAL))

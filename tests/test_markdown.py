@@ -138,19 +138,21 @@ def test_summary_states_the_policy_the_counts_and_the_result(full):
         "# pipelint report\n\n"
         "**❌ Fail**: 14 finding(s) at or above **high**.\n\n"
         "- **Policy**: default, failing on high and above\n"
-        "- **Pipelines**: 19 checked against 19 rules\n"
-        "- **Findings**: 20 (🟠 14 high · ⚪ 6 info)\n"
+        f"- **Pipelines**: {6 * 2 + 4 + 4} checked against 19 rules\n"
+        f"- **Findings**: {14 + 7} (🟠 {3 + 2 + 6 + 2 + 1} high · ⚪ {3 + 4} info)\n"
         "- **Suppressed**: 0\n"
-        "- **Evaluations**: ✅ 281 passed · ❌ 20 failed · ❔ 4 unknown · ➖ 56 not applicable\n\n"
+        "- **Evaluations**: ✅ 296 passed · ❌ 21 failed · ❔ 6 unknown · ➖ 57 not applicable\n\n"
     )
     # the README's table: high are PL101 in 02 (3 formats), PL201 in 03 (2), PL301 and PL401 in 04 (3), PL101
-    # and PL104 in hotfix.yml and PL101 in the GitLab manual gate: 3 + 2 + 6 + 2 + 1; info is PL501 in 05 (2
-    # formats) and in the 4 CI workflows. The evaluations add up to 19 pipelines x 19 rules
+    # and PL104 in hotfix.yml and PL101 in the GitLab manual gate: 3 + 2 + 6 + 2 + 1; info is PL501 in 05 (3
+    # formats) and in the 4 CI workflows; unknown are PL401 and PL402 in 05 (3 formats). The evaluations add
+    # up to 20 pipelines x 19 rules
+    assert 296 + 21 + 6 + 57 == 20 * 19
 
 
 def test_matrix_has_a_row_per_pipeline_and_a_linked_column_per_rule(report, full):
     header, *rows = table(full, "## Control matrix")
-    assert len(rows) == len(report.overviews) == 19 and all(len(r) == 20 for r in rows)
+    assert len(rows) == len(report.overviews) == 6 * 2 + 4 + 4 and all(len(r) == 20 for r in rows)
     assert header[1] == ('[PL101](https://github.com/pipelint/pipelint/blob/main/docs/rules.md#pl101 '
                          '"prod-deploy-without-approval")')  # fmt: skip
     assert [h[1:6] for h in header[1:]] == [r.code for r in report.rules]
@@ -184,8 +186,9 @@ def test_unknown_evaluations_appear_with_their_reasons(full):
     expected = ("- **PL401** all-at-once-prod-deploy, **PL402** rolling-prod-deploy: the deployment strategy of "
                 "action 'Deploy' in stage 'DeployProd' is unknown: CREATE\\_UPDATE: stack webapp-prod from "
                 "webapp-stack.yaml, which is not in the scanned files")  # fmt: skip
-    assert unknown.count(expected) == 2
-    assert "**webapp-v2-rollback** · `sample_pipelines/05-v2-rollback-and-conditions/codepipeline.json`" in unknown
+    assert unknown.count(expected) == 3  # 05 as JSON, template and Terraform
+    for file in ("cloudformation.yaml", "codepipeline.json", "terraform/main.tf"):
+        assert f"**webapp-v2-rollback** · `sample_pipelines/05-v2-rollback-and-conditions/{file}`" in unknown
 
 
 def test_framework_controls_are_marked_as_suggested_with_the_failing_pipelines(full):
@@ -195,7 +198,8 @@ def test_framework_controls_are_marked_as_suggested_with_the_failing_pipelines(f
     assert header == ["Control", "Rules", "✅", "❌", "❔", "➖", "Failing pipelines"]
     (approval,) = [r for r in rows if r[0].startswith("**prod/manual-approval**")]
     failing = "webapp-no-approval ×3, orders-api hotfix, manual-gate-does-not-block.gitlab-ci.yml"
-    assert approval[1:] == ["PL101 PL102 PL103", "14", "5", "", "", failing]
+    # passed: 01 ×3, 03 ×2, 04 ×3, 05 ×3, 06 ×2 and the 2 release workflows of 07
+    assert approval[1:] == ["PL101 PL102 PL103", str(3 + 2 + 3 + 3 + 2 + 2), "5", "", "", failing]
 
 
 def test_the_verdict_names_no_exit_code(full):
@@ -234,7 +238,7 @@ def test_no_framework_section_without_frameworks(report):
 
 def test_each_pipeline_has_a_collapsed_diagram_and_its_evidence(report, full):
     pipelines = section(full, "## Pipelines")
-    assert pipelines.count("<details><summary><b>") == len(report.overviews) == 19
+    assert pipelines.count("<details><summary><b>") == len(report.overviews) == 6 * 2 + 4 + 4
     assert mermaid_blocks(pipelines) == [flowchart(o) for o in report.overviews]
     first = pipelines[: pipelines.index("</details>")]
     assert "<b>webapp-compliant</b> · sample_pipelines/01-compliant-three-accounts/cloudformation.yaml · " \
@@ -359,18 +363,18 @@ def test_rendering_is_deterministic_and_holds_no_absolute_path(report):
 
 
 def test_the_samples_fit_a_comment_by_leaving_out_the_evidence(report, full):
-    # the CodePipeline scenarios 01-06 (15 pipelines) come to about 85,000 characters with their evidence and
-    # 50,000 without it; a comment takes 65,536
+    # the CodePipeline scenarios 01-06 (16 pipelines) come to about 91,000 characters with their evidence and
+    # 54,000 without it; a comment takes 65,536
     scenarios = sorted(str(folder.relative_to(ROOT)) for folder in SAMPLES.glob("0[1-6]-*"))
     codepipeline = lint_in_root(*scenarios)
-    assert len(codepipeline.overviews) == 15
+    assert len(codepipeline.overviews) == 6 * 2 + 4
     assert len(markdown.render(codepipeline, limit=None)) > markdown.DEFAULT_LIMIT
     shortened = markdown.render(codepipeline)
     assert len(shortened) <= markdown.DEFAULT_LIMIT < markdown.COMMENT_LIMIT
     note = "> ✂️ Shortened to stay under 60,000 characters, leaving out the evidence of passed rules. "
-    assert note in shortened and "**Evidence**" not in shortened and len(mermaid_blocks(shortened)) == 15
+    assert note in shortened and "**Evidence**" not in shortened and len(mermaid_blocks(shortened)) == 16
     assert_well_formed(shortened)
-    # all 19 samples: about 106,000 characters, still 62,000 without the evidence, so the diagrams go as well;
+    # all 20 samples: about 113,000 characters, still 66,000 without the evidence, so the diagrams go as well;
     # every section stays whole
     assert len(full) > markdown.DEFAULT_LIMIT
     shortened = markdown.render(report)
@@ -379,7 +383,7 @@ def test_the_samples_fit_a_comment_by_leaving_out_the_evidence(report, full):
             "the diagrams. ")  # fmt: skip
     assert note in shortened and "**Evidence**" not in shortened
     assert mermaid_blocks(shortened) == [] and "## Pipelines" not in shortened
-    assert len(table(shortened, "## Control matrix")) == 19 + 1
+    assert len(table(shortened, "## Control matrix")) == 20 + 1
     for whole in ("## Findings", "## Unknown", "## Framework controls"):
         assert section(shortened, whole).strip() == section(full, whole).strip(), whole
     assert_well_formed(shortened)
@@ -404,14 +408,14 @@ def test_the_corpus_report_stays_usable_and_in_bounds(corpus):
 
 
 def test_an_estate_of_a_hundred_pipelines_is_cut_at_whole_sections(tmp_path):
-    for team in range(6):  # the 19 samples, six times over
+    for team in range(6):  # the 20 samples, six times over
         shutil.copytree(SAMPLES, tmp_path / f"team{team}", ignore=shutil.ignore_patterns("*.md"))
     report = lint(load_workspace([str(tmp_path)], LoadOptions()))
-    assert len(report.overviews) == 6 * 19
+    assert len(report.overviews) == 6 * 20
     assert len(markdown.render(report, limit=None)) <= markdown.JOB_SUMMARY_LIMIT
     shortened = markdown.render(report)
     assert len(shortened) <= markdown.DEFAULT_LIMIT
-    assert len(table(shortened, "## Control matrix")) == 6 * 19 + 1
+    assert len(table(shortened, "## Control matrix")) == 6 * 20 + 1
     note = next(line for line in shortened.splitlines() if line.startswith("> ✂️"))
     assert "the diagrams, the rest of Findings, Unknown, Framework controls." in note
     assert shortened.rstrip().endswith("</details>")  # the last block kept is whole

@@ -65,6 +65,29 @@ def test_a_stage_guarded_by_conditions_starts_with_a_gate_node(report):
     assert "    s6g --> s6n1" in diagram and "  class s5n1,s6g gate" in diagram
 
 
+def test_a_ci_job_is_drawn_after_the_jobs_it_waits_for(report):
+    # the manual `approve` job lets deploy-production start (allow_failure): it waits for the tests only
+    diagram = flowchart(overview_of(report, "manual-gate-does-not-block.gitlab-ci.yml", "gitlab-ci"))
+    titles = re.findall(r'^  subgraph s\d+\["([^"]*)"\]', diagram, re.M)
+    assert titles == ["build", "deploy-staging", "integration-tests", "approve", "deploy-production"]
+    assert re.findall(r"^  (s\d+) --> (s\d+)$", diagram, re.M) == [
+        ("s1", "s2"), ("s2", "s3"), ("s3", "s4"), ("s3", "s5")]  # no s4 --> s5
+    # the edges say what it waits for; no gate node pretends that waiting guards it
+    assert "s5g" not in diagram and "after integration-tests" not in diagram
+    # where each job needs the one before, the edges are the stage order, and no stage says "after"
+    release = flowchart(overview_of(report, "release.gitlab-ci.yml", "gitlab-ci"))
+    assert re.findall(r"^  (s\d+) --> (s\d+)$", release, re.M) == [(f"s{n}", f"s{n + 1}") for n in range(1, 5)]
+    assert "after " not in release
+
+
+def test_a_chat_notification_job_is_not_drawn_as_a_deploy(report):
+    diagram = flowchart(overview_of(report, "release.gitlab-ci.yml", "gitlab-ci"))
+    assert '  subgraph s4["notify-release-managers"]' in diagram
+    assert re.search(r'^    s4n1\["curl [^"]*<br/>build · CIJob"\]$', diagram, re.M)
+    assert "classDef unknown" not in diagram  # no step of unknown tier is left
+    assert '    s2n1{{"✋ approval · environment staging<br/>reviewers unknown (set in the repository)"}}' in diagram
+
+
 def _step(name: str, order: int | None, kind: StepKind = StepKind.DEPLOY, tier: str | None = "prod") -> Step:
     return Step(name=name, kind=kind, provider="Deploy/CodeDeploy", run_order=order, tier=tier, account="1",
                 region="eu-west-1", detail="", location=None)

@@ -113,7 +113,7 @@ def test_junitxml_has_one_testcase_per_evaluation(pytester: pytest.Pytester, sam
     run(pytester, "--pipelint", NO_APPROVAL, CONDITIONS, "--junitxml=out.xml")
     cases = ET.parse(pytester.path / "out.xml").getroot().findall(".//testcase")
     report = api.lint([str(pytester.path / NO_APPROVAL), str(pytester.path / CONDITIONS)])
-    assert len(cases) == len(report.evaluations) == (3 + 2) * 19  # 02 in 3 formats, 05 in 2; 19 rules
+    assert len(cases) == len(report.evaluations) == (3 + 3) * 19  # 02 and 05 in 3 formats each; 19 rules
     base = f"{pytester.path}/"
     by_case = {(f"{e.ref.file.removeprefix(base).replace('/', '.')}.{e.pipeline}", f"{e.code}-{e.name}"): e
                for e in report.evaluations}  # fmt: skip
@@ -136,8 +136,8 @@ def test_junitxml_has_one_testcase_per_evaluation(pytester: pytest.Pytester, sam
 def test_k_selects_by_rule_or_by_pipeline(pytester: pytest.Pytester, samples: Path) -> None:
     report = api.lint(str(samples))
     by_rule = collected(run(pytester, "--pipelint", "sample_pipelines", "--co", "-q", "-k", "PL101"))
-    # one per pipeline: 01-06 in 2 files each, 3 of them also in Terraform, and the 4 CI workflows of 07
-    assert len(by_rule) == sum(1 for e in report.evaluations if e.code == "PL101") == 6 * 2 + 3 + 4
+    # one per pipeline: 01-06 in 2 files each, 4 of them also in Terraform, and the 4 CI workflows of 07
+    assert len(by_rule) == sum(1 for e in report.evaluations if e.code == "PL101") == 6 * 2 + 4 + 4
     assert all(nodeid.endswith(f"::{PL101}") for nodeid in by_rule)
     pipeline = run(pytester, "--pipelint", "sample_pipelines", "--co", "-q", "-k", "webapp-compliant")
     by_pipeline = collected(pipeline)
@@ -156,43 +156,44 @@ def test_x_stops_at_the_first_failure(pytester: pytest.Pytester, samples: Path) 
 
 def test_xdist_gives_the_same_results_as_a_serial_run(pytester: pytest.Pytester, samples: Path) -> None:
     counts = expected(str(samples))
-    # failed: the 14 findings at or above high; passed: 281 passed and the 6 info-level PL501 (a warning each:
-    # 05 in 2 files and the 4 CI workflows); skipped: 56 not applicable and 4 unknown
-    assert counts == {"passed": 281 + 6, "failed": 14, "skipped": 60}
+    # failed: the 14 findings at or above high; passed: 296 passed and the 7 info-level PL501 (a warning each:
+    # 05 in 3 files and the 4 CI workflows); skipped: 57 not applicable and 6 unknown (05's PL401 and PL402)
+    assert counts == {"passed": 296 + 3 + 4, "failed": 14, "skipped": 57 + 2 * 3}
     serial = run(pytester, "--pipelint", "sample_pipelines")
     parallel = run(pytester, "--pipelint", "sample_pipelines", "-n", "2")
-    serial.assert_outcomes(**counts, warnings=6)
-    parallel.assert_outcomes(**counts, warnings=6)
-    parallel.stdout.fnmatch_lines(["*2 workers*", "*pipelint: 4 unknown verdicts*"])
+    serial.assert_outcomes(**counts, warnings=3 + 4)
+    parallel.assert_outcomes(**counts, warnings=3 + 4)
+    parallel.stdout.fnmatch_lines(["*2 workers*", "*pipelint: 6 unknown verdicts*"])
 
 
 def test_unknown_verdicts_are_skipped_and_listed_apart(pytester: pytest.Pytester, samples: Path) -> None:
     unknown = [e for e in api.lint(str(samples / "05-v2-rollback-and-conditions")).evaluations
                if e.outcome is Outcome.UNKNOWN]  # fmt: skip
-    assert [e.code for e in unknown] == ["PL401", "PL401", "PL402", "PL402"]
+    assert [e.code for e in unknown] == ["PL401"] * 3 + ["PL402"] * 3  # in JSON, template and Terraform
     result = run(pytester, "--pipelint", CONDITIONS, "-rs")
-    result.assert_outcomes(passed=32, skipped=6, warnings=2)
+    # in each of the 3 files: 15 pass, PL501 (info) passes with a warning, PL304 is not applicable, 2 unknown
+    result.assert_outcomes(passed=3 * (15 + 1), skipped=3 * (1 + 2), warnings=3)
     result.stdout.fnmatch_lines([
-        "*= pipelint: 4 unknown verdicts =*",
+        "*= pipelint: 6 unknown verdicts =*",
         f"{CONDITIONS}/cloudformation.yaml::webapp-v2-rollback::PL401-all-at-once-prod-deploy",
         f"    {unknown[0].reason}",
         "The files do not decide these: lint the files they name as well.",
         "*short test summary info*",
         f"SKIPPED [[]2[]] {CONDITIONS}/cloudformation.yaml: unknown: the deployment strategy of action *",
     ])  # fmt: skip
-    assert result.stdout.str().count("::PL40") == 4  # the four are listed, and nothing else is
+    assert result.stdout.str().count("::PL40") == 6  # the six are listed, and nothing else is
 
 
 def test_findings_below_fail_on_pass_with_a_warning(pytester: pytest.Pytester, samples: Path) -> None:
     warned = run(pytester, "--pipelint", CONDITIONS, "-k", "PL501")
-    warned.assert_outcomes(passed=2, warnings=2)
+    warned.assert_outcomes(passed=3, warnings=3)  # JSON, template and Terraform
     warned.stdout.fnmatch_lines(["*codepipeline.json:193: PipelintWarning: below fail_on (high)*",
                                  "*codepipeline.json:193:29: info PL501 *"])  # fmt: skip
     strict = run(pytester, "--pipelint", CONDITIONS, "-k", "PL501", "--pipelint-fail-on", "info")
-    strict.assert_outcomes(failed=2)
+    strict.assert_outcomes(failed=3)
     as_error = run(pytester, "--pipelint", CONDITIONS, "-k", "PL501",
                    "-W", "error::checker.pytest_plugin.PipelintWarning")  # fmt: skip
-    as_error.assert_outcomes(failed=2)
+    as_error.assert_outcomes(failed=3)
     assert "Traceback" not in as_error.stdout.str() and "info PL501" in as_error.stdout.str()
 
 

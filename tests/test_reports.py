@@ -38,7 +38,8 @@ def test_json_report_of_the_samples_follows_the_shipped_schema():
     document = _report_json(str(SAMPLES))
     assert _errors(document) == []
     assert document["schema_version"] == 1
-    assert len(document["evaluations"]) == len(document["rules"]) * len(document["pipelines"]) == 19 * 19
+    pipelines = 6 * 2 + 4 + 4  # 01-06 as JSON and template, 01, 02, 04 and 05 as Terraform, 4 CI workflows
+    assert len(document["evaluations"]) == len(document["rules"]) * len(document["pipelines"]) == 19 * pipelines
     failed = {(e["pipeline"], e["code"]) for e in document["evaluations"] if e["outcome"] == "failed"}
     assert ("webapp-no-approval", "PL101") in failed and ("webapp-compliant", "PL101") not in failed
     prod = document["pipelines"][0]["stages"][-1]["steps"][0]

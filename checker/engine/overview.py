@@ -12,7 +12,7 @@ from enum import Enum
 from checker.analysis.core import ActionFacts, Analysis
 from checker.analysis.order import stages_before
 from checker.analysis.deploys import Role
-from checker.model import Category, Location, Pipeline, SourceFormat, SourceRef, Unknown, Workspace
+from checker.model import Category, Location, Pipeline, SourceFormat, SourceRef, Stage, Unknown, Workspace
 from checker.model.values import as_text
 
 
@@ -52,6 +52,13 @@ class StageView:
     # The stages (by index) it waits for, in a CI workflow whose jobs wait for the jobs they need; None: the
     # stage before it, as in CodePipeline.
     after: tuple[int, ...] | None = None
+    # In words, when it does not wait for every stage before it: "after integration-tests", "starts at once".
+    waits: str | None = None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What to print at the stage's foot: when it starts, then what guards it."""
+        return ((self.waits,) if self.waits else ()) + self.gates
 
     def run_orders(self) -> list[tuple[int | None, tuple[int, ...]]]:
         """The indexes of the steps by run order, in order; an unknown run order (a parameter) runs last."""
@@ -89,9 +96,9 @@ def _overview(workspace: Workspace, analysis: Analysis, group: list[Pipeline]) -
     pipeline = group[0]  # the first scenario; the others differ only where a condition decides
     facts = analysis.actions(pipeline)
     stages = tuple(
-        StageView(name=_text(stage.name), location=workspace.locate(stage.source), gates=_gates(pipeline, index),
+        StageView(name=_text(stage.name), location=workspace.locate(stage.source), gates=_gates(pipeline.stages[index]),
                   steps=tuple(_step(workspace, f) for f in facts if f.stage_index == index),
-                  after=_after(pipeline, index))
+                  after=_after(pipeline, index), waits=_waits(pipeline, index))
         for index, stage in enumerate(pipeline.stages)
     )  # fmt: skip
     return PipelineOverview(
@@ -144,13 +151,16 @@ def _after(pipeline: Pipeline, index: int) -> tuple[int, ...] | None:
     return tuple(sorted(j for j in mine if not any(j in before[k] for k in mine if k != j)))
 
 
-def _gates(pipeline: Pipeline, index: int) -> tuple[str, ...]:
-    stage = pipeline.stages[index]
+def _waits(pipeline: Pipeline, index: int) -> str | None:
     before = stages_before(pipeline)
+    if before is None or before[index] == frozenset(range(index)):  # it waits for all before it, as in CodePipeline
+        return None
+    names = ", ".join(_text(pipeline.stages[i].name) for i in _after(pipeline, index) or ())
+    return f"after {names}" if names else "starts at once (needs nothing)"
+
+
+def _gates(stage: Stage) -> tuple[str, ...]:
     gates = []
-    if before is not None and before[index] != frozenset(range(index)):  # it does not wait for all before it
-        names = ", ".join(_text(pipeline.stages[i].name) for i in _after(pipeline, index) or ())
-        gates.append(f"after {names}" if names else "starts at once (needs nothing)")
     if stage.before_entry is not None:
         gates.append("beforeEntry conditions")
     if stage.on_failure is not None:

@@ -88,7 +88,7 @@ def svg(overview: PipelineOverview, *, ident: str = "pld") -> str:
         raise ValueError(f"diagram id {ident!r} must be a letter followed by letters, digits, '-' or '_'")
     columns = _columns(overview.stages)
     header = TOP + (16 if overview.scenario else 0)
-    gates = max((len(c.stage.gates) for c in columns), default=0)
+    gates = max((len(c.stage.notes) for c in columns), default=0)
     foot_h = GATE_H * gates + (6 if gates else 0)  # at the foot, so that the actions line up across stages
     body_h = max((_body_height(c) for c in columns), default=BOX_H)
     width = natural_width(overview)
@@ -156,12 +156,12 @@ def _caption(overview: PipelineOverview, width: float) -> list[str]:
 def _stage(column: _Column, index: int, frame: _Frame) -> list[str]:
     stage, x, top = column.stage, column.x, frame.top
     where = f"\n{stage.location}" if stage.location else ""
-    gates = "".join(f"\n{g}" for g in stage.gates)
+    gates = "".join(f"\n{g}" for g in stage.notes)
     parts = [f'<g><title>{_esc(f"stage {index + 1}: {stage.name}{gates}{where}")}</title>',
              f'<rect class="stage" x="{_n(x)}" y="{_n(top)}" width="{_n(column.width)}" '
              f'height="{_n(NAME_H + frame.body_h + frame.foot_h + 2 * PAD)}" rx="8"/>',
              _text(x + PAD, top + 20, stage.name, column.width - 2 * PAD, 13, "sn", bold=True)]  # fmt: skip
-    for number, gate in enumerate(stage.gates):
+    for number, gate in enumerate(stage.notes):
         gate_w = min(_width(gate, 10) + 14, column.width - 2 * PAD)
         y = top + NAME_H + PAD + frame.body_h + 6 + number * GATE_H
         parts += [f'<rect class="gate" x="{_n(x + PAD)}" y="{_n(y)}" width="{_n(gate_w)}" height="17" rx="8.5"/>',
@@ -246,12 +246,15 @@ def _approval(step: Step, x: float, y: float, tip: str, inner: float) -> list[st
               (x + 12, y + BOX_H), (x, y + BOX_H / 2)]  # fmt: skip
     shape = (f'<polygon points="{" ".join(f"{_n(px)},{_n(py)}" for px, py in points)}" fill="{fill}" '
              f'stroke="{stroke}" stroke-width="2"/>')  # fmt: skip
-    silent = step.detail in ("", "notifies nobody") or not step.detail.startswith("notifies")
-    notify = "notifies nobody" if silent else _short_topic(step.detail)
+    # "notifies nobody", "reviewers unknown (set in the repository)", "gates nothing (...)": a warning
+    warn = step.detail in ("", "notifies nobody") or not step.detail.startswith("notifies")
+    told = step.detail or "notifies nobody"
+    told = told.partition(" (")[0] if warn else _short_topic(told)  # the tooltip keeps the reason in brackets
+    title = "ENVIRONMENT GATE" if step.provider.endswith("Environment") else "MANUAL APPROVAL"
     return [f"<g><title>{tip}</title>", shape,
-            _text(x + 16, y + 19, "MANUAL APPROVAL", inner - 8, 9.5, "b", fill=stroke),
+            _text(x + 16, y + 19, title, inner - 8, 9.5, "b", fill=stroke),
             _text(x + 16, y + 36, step.name, inner - 8, 12, "n", bold=True),
-            _text(x + 16, y + 53, notify, inner - 8, 11, "warn" if silent else "dim"),
+            _text(x + 16, y + 53, told, inner - 8, 11, "warn" if warn else "dim"),
             "</g>"]  # fmt: skip
 
 

@@ -85,6 +85,7 @@ padding:1px 8px;vertical-align:middle}
 details.control{border:1px solid var(--line);border-radius:8px;margin:6px 0;padding:0 12px}
 details.control[open]{padding-bottom:8px}
 details.control>summary{cursor:pointer;padding:8px 0;font-weight:600}
+details.control>summary::after{content:"";display:block;clear:both}
 .cid{display:inline-block;min-width:92px;font-family:ui-monospace,Menlo,Consolas,monospace}
 .counts{float:right;font-weight:400} .note{font-style:italic;color:var(--muted)}
 .ctl{table-layout:fixed} .ctl .c1{width:260px} .ctl .c2{width:130px}

@@ -131,7 +131,7 @@ def _overview_json(overview: PipelineOverview) -> dict[str, Any]:
         "pipeline": overview.pipeline, "file": overview.ref.file, "path": overview.ref.pointer(),
         "location": place(overview.location), "format": overview.format, "pipeline_type": overview.pipeline_type,
         "account": overview.account, "region": overview.region, "scenario": overview.scenario,
-        "stages": [{"name": stage.name, "gates": list(stage.gates), "location": place(stage.location),
+        "stages": [{"name": stage.name, "gates": list(stage.gates), "waits": stage.waits, "location": place(stage.location),
                     "steps": [{"name": s.name, "kind": s.kind.value, "provider": s.provider, "run_order": s.run_order,
                                "tier": s.tier, "account": s.account, "region": s.region, "detail": s.detail,
                                "location": place(s.location)} for s in stage.steps]}
