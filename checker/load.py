@@ -43,6 +43,8 @@ class _Run:
     modules: dict = dataclasses.field(default_factory=dict)  # Terraform modules of the run, parsed, by directory
     called: set[str] = dataclasses.field(default_factory=set)  # modules another module of the run calls
     done: set[str] = dataclasses.field(default_factory=set)  # modules already read
+    reads: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # a file -> the workflows read through it
+    called_only: set[str] = dataclasses.field(default_factory=set)  # workflows only another workflow starts
 
     def fail(self, file: str, message: str, line: int | None = None, column: int | None = None,
              severity: ProblemSeverity = ProblemSeverity.ERROR) -> None:  # fmt: skip
@@ -69,13 +71,31 @@ def load_workspace(paths: list[str], options: LoadOptions | None = None) -> Work
             _terraform_json(run, os.path.normpath(path))
         else:
             _load_file(run, path, os.path.normpath(path), explicit=True)
+    _through_callers(run)
     return Workspace(
         pipelines=tuple(run.pipelines),
         targets=tuple(run.targets),
-        problems=tuple(run.problems),
+        problems=tuple(dict.fromkeys(run.problems)),  # a reusable workflow's problems, found by each reader, once
         files=tuple(run.files),
         locator=run.index,
     )
+
+
+def _through_callers(run: _Run) -> None:
+    """A reusable workflow that a workflow of the run reads is linted as part of it, not on its own as well: alone,
+    its inputs are unknown and every verdict would be too. One that no workflow of the run calls stays."""
+    roots = [f for f in run.reads if f not in run.called_only or not any(f in r for r in run.reads.values())]
+    callers: dict[str, list[str]] = {}
+    for root in roots:
+        for file in run.reads[root]:
+            if file in run.called_only:
+                callers.setdefault(file, []).append(root)
+    if not callers:
+        return
+    run.pipelines = [p for p in run.pipelines if p.source.file not in callers]
+    run.files = [dataclasses.replace(f, pipelines=0, note="reusable workflow, linted as part of the workflows that "
+                                     f"call it: {', '.join(callers[f.file])}") if f.file in callers else f
+                 for f in run.files]  # fmt: skip
 
 
 def _walk(run: _Run, top: str) -> Iterator[tuple[str, str]]:
@@ -231,6 +251,9 @@ def _load_assembly(run: _Run, doc: Document, path: str, display: str) -> None:
 
 
 def _keep(run: _Run, doc: Document, result: LoadResult) -> None:
+    run.reads[doc.file] = result.reads
+    if result.called_only:
+        run.called_only.add(doc.file)
     run.pipelines.extend(result.pipelines)
     run.targets.extend(result.targets)
     run.problems.extend(result.problems)

@@ -75,7 +75,8 @@ CASES = [
     # deploy logic in reusable workflows: a job that calls one may deploy
     (("gha/Klassikcat__Github-Actions-AWS-Deploy-Template__.github__workflows__example-workflow.yaml",), "PL101",
      Outcome.UNKNOWN, "the job runs the workflow Klassikcat/Github-Actions-AWS-Deploy-Template/.github/workflows/"
-     "build.yaml@main, which pipelint does not read here; it may deploy"),
+     "build.yaml@main, which is named by repository and version (owner/repo/path@ref); pipelint does not fetch "
+     "workflows; it may deploy"),
     (("gha/Klassikcat__Github-Actions-AWS-Deploy-Template__.github__workflows__deploy.yaml",), "PL101", Outcome.UNKNOWN,
      "'Deploy Server without CodeDeploy' in stage 'invoke_deployment'"),
     # GitLab: `when: manual` on prod is commented out

@@ -24,6 +24,8 @@ class LoadResult:
     targets: list[DeployTarget] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     note: str | None = None
+    reads: list[str] = field(default_factory=list)  # other files read through this one (reusable workflows)
+    called_only: bool = False  # the file runs only when another calls it: lint it through its callers
 
     def problem(
         self, doc: Document, message: str, line: int | None = None, column: int | None = None,

@@ -47,7 +47,8 @@ _TOKEN = re.compile(
 
 
 class _Parser:
-    def __init__(self, text: str, lookup: Lookup, functions: dict[str, Callable[..., object]]) -> None:
+    def __init__(self, text: str, lookup: Lookup, functions: dict[str, Callable[..., object]], values: bool = False) -> None:
+        self.values = values  # `&&` and `||` give an operand, as GitHub's do, not only true or false
         self.tokens: list[tuple[str, str]] = []
         position = 0
         while position < len(text):
@@ -87,7 +88,7 @@ class _Parser:
         while self.peek() == ("op", "||"):
             self.take()
             right = self.and_()
-            value = _or(value, right)
+            value = _or(value, right) if not self.values else UNKNOWN if value is UNKNOWN else value if truthy(value) else right
         return value
 
     def and_(self) -> object:
@@ -95,7 +96,7 @@ class _Parser:
         while self.peek() == ("op", "&&"):
             self.take()
             right = self.not_()
-            value = _and(value, right)
+            value = _and(value, right) if not self.values else UNKNOWN if value is UNKNOWN else right if truthy(value) else value
         return value
 
     def not_(self) -> object:
@@ -213,6 +214,15 @@ GITHUB_FUNCTIONS: dict[str, Callable[..., object]] = {
     "failure": lambda: False,
     "cancelled": lambda: False,
 }
+
+
+def evaluate(text: str, lookup: Lookup, functions: dict[str, Callable[..., object]] | None = None) -> object:
+    """The value of an expression (`github.ref == 'refs/heads/main' && 'production' || 'staging'`), or UNKNOWN
+    when the run does not decide it; `a && b || c` is GitHub's "b if a, else c"."""
+    try:
+        return _Parser(text, lookup, functions or {}, values=True).parse()
+    except (ValueError, re.error, RecursionError):
+        return UNKNOWN
 
 
 def decide(text: object, lookup: Lookup, functions: dict[str, Callable[..., object]] | None = None) -> bool | None:

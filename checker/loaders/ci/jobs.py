@@ -82,6 +82,9 @@ class Job:
     region: str | Unknown | None = None
     calls: str | None = None  # another workflow or pipeline the job runs
     calls_path: Path | None = None
+    calls_note: str | None = None  # why pipelint did not read what it runs
+    file: str | None = None  # the file the job is written in, when not the one read (a reusable workflow)
+    environment_expression: str | None = None  # `environment: ${{ ... }}`, decided for each run
     proceeds_on_failure: bool = False  # runs whatever happened to the jobs it needs (`if: always()`)
     continues_on_error: bool = False  # its failure (a rejected approval) does not fail it (`continue-on-error`)
     inputs: tuple[str, ...] = ()  # artifacts it receives from earlier jobs
@@ -133,7 +136,7 @@ class StageBuilder:
         provider = ci.REUSABLE_WORKFLOW if self.environment_gate == ci.GITHUB_ENVIRONMENT else ci.DOWNSTREAM_PIPELINE
         what = f"the workflow {job.calls}" if provider == ci.REUSABLE_WORKFLOW else f"a pipeline of project {job.calls}"
         category: Category | Unknown = Category.DEPLOY if job.environment is not None else Unknown(
-            f"the job runs {what}, which pipelint does not read here; it may deploy")
+            f"the job runs {what}, {job.calls_note or 'which pipelint does not read here'}; it may deploy")
         return Action(name=job.id, type=_type(category, provider), environment=job.environment, role_arn=job.role,
                       configuration=FrozenDict({"Command": what}), input_artifacts=job.inputs,
                       source=self.ref(job.calls_path or job.path))  # fmt: skip

@@ -86,8 +86,9 @@ def gitlab_runs(text: str, default_branch: str) -> list[Run]:
 
 
 def _key(jobs: list[Job]) -> tuple:
-    """What tells two runs' pipelines apart: the jobs, what they wait for, and whether someone must start them."""
-    return tuple((job.id, job.needs, job.manual is not None) for job in jobs)
+    """What tells two runs' pipelines apart: the jobs, what they wait for, whether someone must start them, and
+    their environments (an expression of the run may name another)."""
+    return tuple((job.id, job.needs, job.manual is not None, str(job.environment)) for job in jobs)
 
 
 def by_run(runs: list[Run], jobs_for: Callable[[Run], list[Job] | None]) -> list[tuple[Scenario, list[Job]]]:
