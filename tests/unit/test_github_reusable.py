@@ -3,6 +3,7 @@ and environments whose name is an expression of the run."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 
 import pytest
@@ -144,6 +145,8 @@ def test_a_production_job_of_a_called_workflow_without_a_gate_fails_pl101_where_
                                                         "(owner/repo/path@ref); pipelint does not fetch workflows"),
     ("./.github/workflows/release.yml", {}, "which calls itself (GitHub refuses the workflow)"),
     ("./.github/workflows/broken.yml", {"broken_yml": "jobs: [\n"}, "which pipelint could not read: "),
+    ("./.github/workflows/../../../../etc/passwd", {}, "which is not in .github/workflows/, where GitHub runs"),
+    ("./deploy.yml", {}, "which is not in .github/workflows/, where GitHub runs"),
 ])  # fmt: skip
 def test_a_workflow_pipelint_cannot_read_leaves_the_job_unknown_and_says_why(tmp_path, uses, files, why):
     caller = f"on: push\njobs:\n  production:\n    uses: {uses}\n"
@@ -218,3 +221,11 @@ def test_an_environment_named_by_an_expression_of_the_run_is_decided_for_each_ru
 def test_expressions_give_github_values(text, expected):
     lookup = {"github.ref": "refs/heads/main"}
     assert evaluate(text, lambda name: lookup.get(name, UNKNOWN)) == expected
+
+
+def test_a_called_workflow_that_is_a_pipe_is_not_waited_on(tmp_path):
+    workflows = repo(tmp_path, release_yml="on: push\njobs:\n  production:\n    uses: ./.github/workflows/deploy.yml\n")
+    os.mkfifo(workflows / "deploy.yml")
+    workspace = load_workspace([str(workflows)])  # returns: nothing opens the pipe
+    ((action,),) = [s.actions for s in workspace.pipelines[0].stages]
+    assert "which pipelint could not read: it is not a regular file" in action.category.reason

@@ -43,6 +43,8 @@ class Calls:
             return Called(uses, why="which is named by repository and version (owner/repo/path@ref); pipelint "
                                     "does not fetch workflows")
         path = local_path(caller, uses)
+        if path is None and os.path.dirname(os.path.normpath(uses)) != _WORKFLOWS:
+            return Called(uses, why=f"which is not in {_WORKFLOWS}/, where GitHub runs reusable workflows from")
         if path is None:
             return Called(uses, why=f"which is read from the repository root, and {caller} is not in a "
                                     f"{_WORKFLOWS} folder that says where that root is")  # fmt: skip
@@ -54,6 +56,8 @@ class Calls:
             return Called(uses, why=f"beyond the {MAX_WORKFLOWS} workflows GitHub runs in one run")
         if path not in self._docs:
             try:
+                if os.path.exists(path) and not os.path.isfile(path):  # a folder, a pipe: never wait on one
+                    raise LoadError("it is not a regular file")
                 self._docs[path] = open_document(path, path, self.max_bytes)
             except LoadError as error:
                 self._docs[path] = error
@@ -74,12 +78,15 @@ class Calls:
 
 
 def local_path(caller: str, uses: str) -> str | None:
-    """Where `./path` is for a workflow in `caller`: from the folder above `.github`, as the run names files."""
+    """Where `./path` is for a workflow in `caller`: from the folder above `.github`, as the run names files.
+    None when the caller is not in such a folder, or the path leaves it (GitHub runs only `.github/workflows/`)."""
     folder = os.path.dirname(os.path.normpath(caller))
     if os.path.basename(folder) != "workflows" or os.path.basename(os.path.dirname(folder)) != ".github":
         return None
-    root = os.path.dirname(os.path.dirname(folder))
-    return os.path.normpath(os.path.join(root, uses.split("@", 1)[0]))
+    relative = os.path.normpath(uses.split("@", 1)[0])
+    if os.path.dirname(relative) != _WORKFLOWS:
+        return None
+    return os.path.join(os.path.dirname(os.path.dirname(folder)), relative)
 
 
 def call_only(workflow: dict) -> bool:
