@@ -275,3 +275,62 @@ jobs:
     (facts,) = Analysis(workspace).actions(workspace.pipelines[0])
     assert facts.is_deploy and facts.verdict.confidence.value == "medium"
     assert "named 'deploy'" in facts.verdict.reason
+
+
+def test_github_matrix_exclude_and_include_follow_githubs_rules():
+    from checker.loaders.ci.jobs import combinations
+
+    axes = {"env": ["staging", "prod"], "region": ["eu-west-1", "us-east-1"]}
+    combos, total = combinations(axes, include=[{"env": "prod", "approver": "sre"}, {"env": "dev", "region": "x"}],
+                                 exclude=[{"env": "staging", "region": "us-east-1"}])  # fmt: skip
+    assert combos == [{"env": "staging", "region": "eu-west-1"},
+                      {"env": "prod", "region": "eu-west-1", "approver": "sre"},
+                      {"env": "prod", "region": "us-east-1", "approver": "sre"},
+                      {"env": "dev", "region": "x"}]  # fmt: skip
+    assert total == 5  # four of the product, one more from include (the exclude is not counted off)
+
+
+def test_a_huge_matrix_is_read_in_part_with_a_warning_and_without_building_it(tmp_path):
+    axes = "\n".join(f"        a{n}: [{', '.join(str(v) for v in range(10))}]" for n in range(10))
+    text = f"on: push\njobs:\n  deploy:\n    strategy:\n      matrix:\n{axes}\n    steps:\n      - run: echo hi\n"
+    (tmp_path / "wf.yml").write_text(text, encoding="utf-8")
+    workspace = load_workspace([str(tmp_path / "wf.yml")])
+    (pipeline,) = workspace.pipelines
+    assert len(pipeline.stages) == 32
+    assert [(p.line, p.severity.value, p.message) for p in workspace.problems] == [
+        (5, "warning", "job 'deploy' has 10000000000 matrix combinations; pipelint reads the first 32")]
+
+
+GITLAB_MATRIX = """\
+stages: [deploy, verify]
+deploy:
+  stage: deploy
+  parallel:
+    matrix:
+      - ENVIRONMENT: [staging, production]
+        REGION: eu-west-1
+  environment: $ENVIRONMENT
+  rules:
+    - if: $ENVIRONMENT == "production"
+      when: manual
+      allow_failure: false
+    - when: on_success
+  script:
+    - sam deploy --stack-name app-$ENVIRONMENT --region $REGION
+verify:
+  stage: verify
+  needs: [deploy]
+  script: [./smoke-test.sh]
+"""
+
+
+def test_gitlab_parallel_matrix_jobs_are_one_stage_each_with_their_variables(tmp_path):
+    (pipeline,) = load(tmp_path, ".gitlab-ci.yml", GITLAB_MATRIX).pipelines
+    assert stages(pipeline) == {"deploy: [staging, eu-west-1]": (), "deploy: [production, eu-west-1]": (),
+                                "verify": ("deploy: [staging, eu-west-1]", "deploy: [production, eu-west-1]")}  # fmt: skip
+    staging, production = pipeline.stages[:2]
+    assert [a.provider for a in staging.actions] == [ci.GITLAB_ENVIRONMENT, "CloudFormation"]
+    # the rule decided per leg: only production waits for someone
+    assert [a.provider for a in production.actions] == [ci.GITLAB_MANUAL_JOB, ci.GITLAB_ENVIRONMENT, "CloudFormation"]
+    deploy = production.actions[2]
+    assert (deploy.environment, deploy.configuration["StackName"], deploy.region) == ("production", "app-production", "eu-west-1")

@@ -11,7 +11,6 @@ the job (checker/loaders/ci/runs.py). A `strategy.matrix` job is one stage per c
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import os
 import re
 from collections.abc import Callable
@@ -20,13 +19,12 @@ from checker.loaders.base import LoadOptions, LoadResult, report_reader_findings
 from checker.loaders.ci import reusable
 from checker.loaders.ci.conditions import GITHUB_FUNCTIONS, decide, evaluate
 from checker.loaders.ci.graph import order
-from checker.loaders.ci.jobs import Job, StageBuilder, Step, value
+from checker.loaders.ci.jobs import MAX_LEGS, Job, StageBuilder, Step, combinations, value
 from checker.loaders.ci.runs import by_run, github_runs
-from checker.model import Pipeline, SourceFormat, SourceRef, Unknown, ci, freeze
+from checker.model import Pipeline, ProblemSeverity, SourceFormat, SourceRef, Unknown, ci, freeze
 from checker.sources.document import Document
 
 NAME = "github-actions"
-MAX_LEGS = 32  # matrix combinations read per job
 _EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 _SHELL_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -84,6 +82,7 @@ class _Read:
             self.known.add(prefix + str(job_id))
             for leg, known in _legs(str(job_id), raw, env, context, self.result, doc):
                 leg.id, leg.needs = prefix + leg.id, tuple(prefix + n for n in leg.needs)
+                leg.leg_of = prefix + str(job_id) if leg.id != prefix + str(job_id) else None
                 self.known.add(leg.id)
                 leg.file = doc.file if chain else None
                 conditions = (*outer, (raw.get("if"), known))
@@ -162,10 +161,13 @@ def _legs(job_id: str, raw: dict, env: dict[str, str], context: dict[str, object
     matrix = raw.get("strategy", {}).get("matrix") if isinstance(raw.get("strategy"), dict) else None
     combos: list[dict[str, object]] = [{}]
     if isinstance(matrix, dict):
-        axes = {k: v for k, v in matrix.items() if k not in ("include", "exclude") and isinstance(v, list)}
-        combos = [dict(zip(axes, values)) for values in itertools.product(*axes.values())] if axes else []
-        combos += [i for i in matrix.get("include", []) or [] if isinstance(i, dict)]
-        combos = combos[:MAX_LEGS] or [{}]
+        axes = {str(k): v for k, v in matrix.items() if k not in ("include", "exclude") and isinstance(v, list)}
+        listed = lambda key: matrix[key] if isinstance(matrix.get(key), list) else []  # noqa: E731
+        combos, total = combinations(axes, listed("include"), listed("exclude"))
+        if total > MAX_LEGS:
+            result.problems_at(doc, [(("jobs", job_id, "strategy", "matrix"), f"job '{job_id}' has {total} matrix "
+                                      f"combinations; pipelint reads the first {MAX_LEGS}")], ProblemSeverity.WARNING)  # fmt: skip
+        combos = combos or [{}]
     legs = []
     for combo in combos:
         suffix = f" ({', '.join(str(v) for v in combo.values())})" if combo and len(combos) > 1 else ""

@@ -17,7 +17,7 @@ import re
 from checker.loaders.base import LoadOptions, LoadResult, report_reader_findings
 from checker.loaders.ci.conditions import UNKNOWN, Partial, decide
 from checker.loaders.ci.graph import order
-from checker.loaders.ci.jobs import Job, StageBuilder, Step, role, value
+from checker.loaders.ci.jobs import MAX_LEGS, Job, StageBuilder, Step, combinations, role, value
 from checker.loaders.ci.runs import Run, by_run, gitlab_runs
 from checker.model import Pipeline, ProblemSeverity, SourceFormat, SourceRef, ci
 from checker.model.source import Path
@@ -220,40 +220,68 @@ def _only(job: dict, lookup: object) -> bool | None:
 
 def _jobs(jobs: dict[str, dict], stages: list[str], variables: dict, lookup: object, doc: Document, result: LoadResult,
           defaults: dict[str, tuple[object, Path]]) -> list[Job]:  # fmt: skip
-    found: list[tuple[int, Job, bool]] = []
+    found: list[tuple[int, Job, bool, dict]] = []
     for name, raw in jobs.items():
-        runs, rule = _decide_rules(raw.get("rules"), lookup)
-        if runs is False or raw.get("rules") is None and _only(raw, lookup) is False:
-            continue
-        when = rule.get("when", raw.get("when") if "rules" not in raw else None) or "on_success"
-        if when == "never":
-            continue
-        manual = when == "manual"
-        allow = rule.get("allow_failure", raw.get("allow_failure"))
-        if allow is None:  # a manual job lets later stages go on, unless a rule made it manual
-            allow = manual and "rules" not in raw
-        blocking = allow is False
         stage = str(raw.get("stage", "test"))
         if stage not in stages:
             result.problems_at(doc, [((name, "stage"), f"job '{name}' is in stage '{stage}', which the file's stages "
                                                        "do not list")])  # fmt: skip
-        job = _job(name, raw, variables, manual, defaults)
-        job.proceeds_on_failure = when in ("always", "on_failure")  # runs whatever the earlier stages did
-        found.append((stages.index(stage) if stage in stages else len(stages), job, blocking))
-    outputs = {job.id: job.outputs for _, job, _ in found}
-    for position, job, _ in found:
-        raw = jobs[job.id]
+        for leg, values in _matrix(name, raw, result, doc):
+            known = _overlay(values, lookup)
+            runs, rule = _decide_rules(raw.get("rules"), known)
+            if runs is False or raw.get("rules") is None and _only(raw, known) is False:
+                continue
+            when = rule.get("when", raw.get("when") if "rules" not in raw else None) or "on_success"
+            if when == "never":
+                continue
+            manual = when == "manual"
+            allow = rule.get("allow_failure", raw.get("allow_failure"))
+            if allow is None:  # a manual job lets later stages go on, unless a rule made it manual
+                allow = manual and "rules" not in raw
+            job = _job(name, raw, {**variables, **values}, manual, defaults)
+            job.id, job.leg_of = leg, name if values else None
+            job.proceeds_on_failure = when in ("always", "on_failure")  # runs whatever the earlier stages did
+            found.append((stages.index(stage) if stage in stages else len(stages), job, allow is False, raw))
+    outputs: dict[str, tuple[str, ...]] = {}
+    for _, job, _, _ in found:
+        outputs[job.leg_of or job.id] = outputs.get(job.leg_of or job.id, ()) + job.outputs
+    for position, job, _, raw in found:
         if raw.get("needs") is not None:
             needs = [n if isinstance(n, dict) else {"job": n} for n in _list(raw["needs"])]
             job.needs = tuple(str(n.get("job")) for n in needs)
             fetched = [str(n.get("job")) for n in needs if n.get("artifacts", True) is not False]
         else:
-            job.needs = tuple(other.id for p, other, blocks in found if p < position and blocks)
-            fetched = [other.id for p, other, _ in found if p < position]
+            job.needs = tuple(other.id for p, other, blocks, _ in found if p < position and blocks)
+            fetched = [other.leg_of or other.id for p, other, _, _ in found if p < position]
         if raw.get("dependencies") is not None:  # the jobs whose artifacts it downloads
             fetched = [str(d) for d in _list(raw["dependencies"])]
-        job.inputs = tuple(o for name in fetched for o in outputs.get(name, ()))
-    return [job for _, job, _ in sorted(found, key=lambda item: item[0])]
+        job.inputs = tuple(dict.fromkeys(o for name in fetched for o in outputs.get(name, ())))
+    return [job for _, job, _, _ in sorted(found, key=lambda item: item[0])]
+
+
+def _overlay(values: dict[str, str], lookup: object) -> object:
+    """A leg's lookup: its matrix variables, then the run's."""
+    return lambda name: values[name] if name in values else lookup(name)  # type: ignore[operator]
+
+
+def _matrix(name: str, raw: dict, result: LoadResult, doc: Document) -> list[tuple[str, dict[str, str]]]:
+    """A job, once per combination of its `parallel: matrix` (named as GitLab names them: `deploy: [eu, prod]`),
+    each with its variables; at most MAX_LEGS."""
+    parallel = raw.get("parallel")
+    matrix = parallel.get("matrix") if isinstance(parallel, dict) else None
+    if not isinstance(matrix, list):
+        return [(name, {})]
+    legs: list[dict[str, str]] = []
+    total = 0
+    for entry in matrix:
+        if isinstance(entry, dict) and entry:
+            axes = {str(k): [str(v) for v in (values if isinstance(values, list) else [values])] for k, values in entry.items()}
+            combos, count = combinations(axes)
+            legs, total = legs + combos, total + count
+    if total > MAX_LEGS:
+        result.problems_at(doc, [((name, "parallel", "matrix"), f"job '{name}' has {total} matrix combinations; "
+                                  f"pipelint reads the first {MAX_LEGS}")], ProblemSeverity.WARNING)  # fmt: skip
+    return [(f"{name}: [{', '.join(leg.values())}]", leg) for leg in legs[:MAX_LEGS]] or [(name, {})]
 
 
 def _job(name: str, raw: dict, variables: dict, manual: bool, defaults: dict[str, tuple[object, Path]]) -> Job:

@@ -16,7 +16,7 @@ def order(jobs: list[Job], result: LoadResult, doc: Document, known: set[str] | 
     ids = {job.id for job in jobs}
     legs: dict[str, list[str]] = {}
     for job in jobs:
-        legs.setdefault(job.id.split(" (", 1)[0], []).append(job.id)
+        legs.setdefault(job.leg_of or job.id, []).append(job.id)
     resolved: dict[str, tuple[str, ...]] = {}
     for job in jobs:
         needs: list[str] = []

@@ -16,6 +16,8 @@ The account of a deploy is that of the role the job assumed before it (configure
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -27,6 +29,7 @@ TEST_WORDS = re.compile(r"(?i)(?<![a-z])(test|tests|testing|e2e|smoke|integratio
 BUILD_WORDS = re.compile(r"\b(sam\s+build|cdk\s+synth|npm\s+run\s+build|yarn\s+build|docker\s+build|mvn\s+\S*\s*package|"
                          r"gradle\S*\s+build|go\s+build|dotnet\s+publish|make\b|sam\s+package|pip\s+wheel)")  # fmt: skip
 DEPLOY_NAME = re.compile(r"(?i)(?<![a-z])(deploy|deployment|release|rollout|promote)")
+MAX_LEGS = 32  # matrix combinations read per job (GitHub `strategy.matrix`, GitLab `parallel: matrix`)
 PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\$\([^)]*\)")
 _WHY = {"secrets": "a secret of the repository, not in the file", "vars": "a variable set in the repository's settings",
         "inputs": "an input given when the workflow runs", "github": "a value of the run", "matrix": "a matrix value",
@@ -72,6 +75,7 @@ class Step:
 class Job:
     id: str
     path: Path
+    leg_of: str | None = None  # the job a matrix combination belongs to: a need naming it waits for every leg
     needs: tuple[str, ...] = ()
     environment: str | Unknown | None = None
     environment_path: Path | None = None
@@ -231,6 +235,29 @@ class StageBuilder:
         return dataclasses.replace(action, type=_type(Category.DEPLOY, ci.SHELL_DEPLOY), environment=job.environment,
                                    configuration=FrozenDict({"Command": f"the steps of job {job.id}"}),
                                    role_arn=action.role_arn or job.role or Unknown("the job configures no AWS credentials in the file"))  # fmt: skip
+
+
+def combinations(axes: dict[str, list], include: list[dict] = (), exclude: list[dict] = ()) -> tuple[list[dict], int]:  # type: ignore[assignment]
+    """A matrix's combinations, at most MAX_LEGS of them (never all built: a hostile matrix may have billions),
+    and how many there are. GitHub's rules: `exclude` drops the combinations that match an entry; an `include`
+    entry extends the combinations whose matrix values it does not change, or else is one more."""
+    total = math.prod(len(values) for values in axes.values()) if axes else 0
+    combos = []
+    for values in itertools.product(*axes.values()) if axes else ():
+        combo = dict(zip(axes, values))
+        if not any(all(combo.get(k) == v for k, v in entry.items()) for entry in exclude if isinstance(entry, dict)):
+            combos.append(combo)
+            if len(combos) >= MAX_LEGS:
+                break
+    originals = [dict(c) for c in combos]
+    for entry in (e for e in include if isinstance(e, dict)):
+        fits = [i for i, c in enumerate(originals) if all(c.get(k, v) == v for k, v in entry.items() if k in axes)]
+        for index in fits:
+            combos[index].update({k: v for k, v in entry.items() if k not in axes or originals[index].get(k) == v})
+        if not fits:
+            combos.append(dict(entry))
+            total += 1
+    return combos[:MAX_LEGS], total
 
 
 def _label(step: Step) -> str:
