@@ -26,8 +26,11 @@ def text(report: Report, style: Style, *, show_unknown: bool = True) -> str:
     lines: list[str] = []
     if report.problems:
         lines += [problems_text(report.problems, style), ""]
-    for finding in report.active:
-        lines += finding_lines(finding, style)
+    labels: dict[str, set[str]] = {}
+    for item in (*report.evaluations, *report.active):  # a reusable workflow's findings may come from two callers
+        labels.setdefault(item.ref.file, set()).add(item.pipeline)
+    for finding in report.active:  # where a file holds several pipelines (for_each, two in a template), say which
+        lines += finding_lines(finding, style, named=len(labels.get(finding.ref.file, ())) > 1)
     unknown = [e for e in report.evaluations if e.outcome is Outcome.UNKNOWN]
     if unknown and show_unknown:
         lines += ["", style.bold("Unknown: the files do not decide these (pass --param, or scan the missing files):")]
@@ -53,13 +56,16 @@ def suppressed_note(findings: Sequence[Finding]) -> str:
     return f"\n({suppressed} more finding(s) of this rule are suppressed)" if suppressed else ""
 
 
-def finding_lines(finding: Finding, style: Style) -> list[str]:
-    """One finding as `pipelint lint` prints it (the pytest plugin shows failures with it too)."""
+def finding_lines(finding: Finding, style: Style, named: bool = False) -> list[str]:
+    """One finding as `pipelint lint` prints it (the pytest plugin shows failures with it too); `named`: say
+    which pipeline it is about."""
     where = finding.where
     high = finding.severity >= Severity.HIGH
     head = (one_line(f"{where}: ") + f"{style.severity(finding.severity.value, high)} {style.bold(finding.code)} "
             + one_line(finding.message))  # fmt: skip
     notes = [f"[{finding.name}]"]
+    if named:
+        notes.append(one_line(f"in pipeline '{finding.pipeline}'"))
     if finding.scenario:
         notes.append(one_line(f"when {finding.scenario}"))
     if finding.confidence.value != "high":

@@ -96,6 +96,17 @@ def test_each_instance_of_for_each_is_a_pipeline_at_the_resource_line(tmp_path):
     blue = next(p for p in workspace.pipelines if p.name == "app-blue")
     assert blue.resource_id == 'aws_codepipeline.p["blue"]' and blue.source.path == ("resource", "aws_codepipeline", "p", "blue")
     assert workspace.locate(blue.stages[0].actions[0].source).line == 15
+    # one line holds both pipelines: the text report says which each finding is about
+    from checker.views.lint import text as text_report
+    from checker.views.style import Style
+
+    deploy = ('  stage {\n    name = "Prod"\n    action {\n      name     = "Deploy"\n      category = "Deploy"\n'
+              '      owner    = "AWS"\n      provider = "CloudFormation"\n      version  = "1"\n'
+              '      configuration = { ActionMode = "CREATE_UPDATE", StackName = "${each.key}-prod" }\n    }\n  }\n}\n')
+    workspace = load_workspace([str(write(tmp_path, {"main.tf": text[: text.rindex("}")] + deploy}))])
+    lines = text_report(lint(workspace, Policy(select=("PL101",))), Style(False)).splitlines()
+    heads = [line.split(" · ")[-1] for line in lines if " PL101 " in line]
+    assert sorted(heads) == ["in pipeline 'app-blue'", "in pipeline 'app-green'"]
 
 
 def test_an_unknown_name_keeps_its_text_in_the_title(tmp_path):
