@@ -198,3 +198,23 @@ def test_the_policy_account_map_decides_the_environment():
     (pl201,) = [e for e in report.evaluations if e.code == "PL201"]
     assert pl201.outcome is Outcome.PASSED, pl201.reason
     assert lint(workspace, Policy()).exit_code == 1
+
+
+def test_a_comment_above_a_ci_job_covers_the_findings_inside_it_and_no_others(tmp_path):
+    workflow = """\
+on: push
+jobs:
+  # pipelint: ignore[PL101] hotfixes go out under the incident process (INC-7)
+  hotfix-prod:
+    runs-on: ubuntu-latest
+    steps:
+      - run: sam deploy --stack-name api-prod
+  release-prod:
+    runs-on: ubuntu-latest
+    steps:
+      - run: sam deploy --stack-name web-prod
+"""
+    (tmp_path / "wf.yml").write_text(workflow, encoding="utf-8")
+    findings = pl101(lint(load_workspace([str(tmp_path)]), Policy()))
+    assert sorted((f.location.line, f.suppressed.reason if f.suppressed else None) for f in findings) == [
+        (7, "hotfixes go out under the incident process (INC-7)"), (11, None)]

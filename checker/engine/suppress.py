@@ -5,7 +5,8 @@ Inline forms:
 
 - `Metadata: {pipelint: {ignore: [{rule: PL101, reason: "..."}]}}` on the pipeline resource: the whole pipeline;
 - a comment `# pipelint: ignore[PL101] reason` (several codes: `ignore[PL101,PL102]`): on the line of a
-  finding, or alone on the line above it; above (or on) the pipeline's first line, the whole pipeline.
+  finding, or alone on the line above it; above (or on) the first line of what holds the finding (a stage, a CI
+  job, a step), all its findings; above the pipeline's first line, the whole pipeline.
 
 A code may be a prefix (`PL1`). An ignore without a reason is not applied (a PL000 warning says so). An
 exemption whose `expires` date has passed is not applied either, and is itself a finding (PL002).
@@ -24,6 +25,7 @@ from checker.model import (
     Location,
     Outcome,
     ProblemSeverity,
+    SourceRef,
     Suppression,
     SuppressionKind,
     Workspace,
@@ -77,8 +79,14 @@ class Suppressor:
             return None
         lines = [finding.location.line] if finding.location else []
         start = self.workspace.locate(evaluation.ref)
-        if start is not None:
+        if start is not None and evaluation.ref.file == finding.ref.file:
             lines += [start.line - 1, start.line]  # the resource's key line and its first line
+        # the nodes that hold the finding, inside the pipeline: a stage, a CI job, a step
+        shallowest = len(evaluation.ref.path) + 1 if evaluation.ref.file == finding.ref.file else 2
+        for cut in range(shallowest, len(finding.ref.path)):
+            holder = self.workspace.locate(SourceRef(finding.ref.file, finding.ref.path[:cut]))
+            if holder is not None:
+                lines.append(holder.line)
         for line in lines:
             for comment in comments.get(line, ()):
                 if any(finding.code.startswith(code) for code in comment.codes):
