@@ -160,3 +160,15 @@ def test_nested_stacks_are_reported_as_not_followed(tmp_path):
     result = run_cli("show", str(template))
     assert result.returncode == 0
     assert f"{template}:2:3  Network -> ./network.yaml" in result.stdout
+
+
+def test_show_reads_environments_from_the_policy_as_lint_does(tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 1\nextends: default\nprotected_environments: [production]\n", encoding="utf-8")
+    workflow = "sample_pipelines/07-ci-workflows/github/release.yml"
+    declared = run_cli("show", workflow, "--policy", str(policy))
+    assert declared.returncode == 0, declared.stderr
+    assert declared.stdout.count("manual approval, notifies the environment's required reviewers (GitHub tells them)") == 1
+    assert declared.stdout.count("approval gate, gates nothing (not a protected environment)") == 1  # staging
+    wrong = run_cli("show", workflow, "--policy", str(tmp_path / "missing.yaml"))
+    assert wrong.returncode == 2 and wrong.stdout == "" and "no such file" in wrong.stderr

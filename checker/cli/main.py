@@ -125,6 +125,10 @@ def parser() -> argparse.ArgumentParser:
     _common(show_cmd)
     show_cmd.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     show_cmd.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of standard output")
+    show_cmd.add_argument("--policy", metavar="FILE", default=None,
+                          help="the policy pack whose environments (name patterns, accounts, protected CI "
+                               "environments) decide each deploy's tier, as `lint --policy` does. Default: the "
+                               "default pack")  # fmt: skip
     lint_cmd = commands.add_parser(
         "lint", help="run the rules and report findings (the main command)", description=LINT_DESCRIPTION,
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -224,9 +228,12 @@ def _run(args: argparse.Namespace) -> int:
 
         return run(args, load_workspace(args.paths, options))
     if args.command == "show":
+        from checker.policy.load import load_policy
+
+        environments = load_policy(args.policy).environments  # a wrong policy stops before any file is loaded
         workspace = load_workspace(args.paths, options)
         with commands.output(args.output) as stream:
-            _show(workspace, Analysis(workspace), args.format, stream)
+            _show(workspace, Analysis(workspace, environments), args.format, stream)
         return EXIT_ERROR if workspace.has_errors else EXIT_OK
     # a wrong policy, baseline or --format/--output pairing stops before any file is loaded
     policy = commands.policy_of(args)
