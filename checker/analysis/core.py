@@ -14,9 +14,10 @@ from checker.analysis.environment import Environment, EnvironmentMap, classify
 from checker.analysis.gates import Gate, gate_of
 from checker.analysis.order import stages_before, stopped_by
 from checker.analysis.links import Link, Linker, change_set_source
-from checker.analysis.strategy import Rollback, Strategy, StrategyClass, target_facts
+from checker.analysis.strategy import Rollback, Strategy, StrategyClass, appconfig_rollback, target_facts
 from checker.model import (
     Action,
+    AppConfigEnvironment,
     Category,
     CloudFormationStack,
     CodeDeployConfig,
@@ -218,6 +219,10 @@ class Analysis:
         targets = [dataclasses.replace(t, deployment_config_name=override) if override and isinstance(t, CodeDeployGroup)
                    else t for t in link.targets]  # fmt: skip
         facts = [f for t in targets if (f := target_facts(t, self.configs)) is not None]
+        rollbacks = [appconfig_rollback(t) for t in targets if isinstance(t, AppConfigEnvironment)]
+        if rollbacks:  # AppConfig: the strategy says how fast, the environment's monitors whether it rolls back
+            strategies = [s for s, _ in facts] or [Strategy(StrategyClass.UNKNOWN, link.note)]
+            facts = [(s, r) for s in strategies for r in rollbacks]
         if facts:
             return _combine(facts)
         if override:

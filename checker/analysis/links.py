@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from checker.model import (
     Action,
+    AppConfigEnvironment,
     AppConfigStrategy,
     BeanstalkEnvironment,
     CloudFormationStack,
@@ -35,6 +36,9 @@ class Link:
     parameters: tuple[tuple[str, str], ...] = ()  # a CloudFormation action's ParameterOverrides
 
 
+_IDS = ("id", "arn", "environment_id")  # attributes of a Terraform resource that name it (aws_appconfig_environment)
+
+
 def _same(wanted: object, have: object, target: DeployTarget, action: Action) -> bool:
     """Does the name an action gives (`wanted`) name this target (whose own name is `have`)?"""
     if wanted is None:
@@ -42,7 +46,7 @@ def _same(wanted: object, have: object, target: DeployTarget, action: Action) ->
     same_file = target.source.file == action.source.file
     if same_file and as_text(wanted) == f"${{{target.logical_id}}}":  # `!Ref Target` in the target's own template
         return True
-    if _same_module(target, action) and as_text(wanted) in (f"${{{target.logical_id}.id}}", f"${{{target.logical_id}.arn}}"):
+    if _same_module(target, action) and as_text(wanted) in (f"${{{target.logical_id}.{attribute}}}" for attribute in _IDS):
         return True  # a Terraform reference to the resource's id, in the same module
     if isinstance(wanted, str) and isinstance(have, str):
         return wanted == have
@@ -94,16 +98,26 @@ class Linker:
                      if isinstance(t, BeanstalkEnvironment) and _same(env, t.environment_name, t, action)]  # fmt: skip
             return self._result(found, f"Elastic Beanstalk environment {_path(config.get('ApplicationName'), env)}", action)
         if provider == "AppConfig":
-            strategy = config.get("DeploymentStrategy")
-            text = as_text(strategy) or ""
-            if text.startswith("AppConfig."):
-                return Link((AppConfigStrategy(logical_id=text, name=text),), f"predefined AppConfig strategy {text}")
-            found = [t for t in self.by_kind.get(TargetKind.APPCONFIG_STRATEGY, [])
-                     if isinstance(t, AppConfigStrategy) and _same(strategy, t.name, t, action)]  # fmt: skip
-            return self._result(found, f"AppConfig deployment strategy {_path(strategy)}", action)
+            return self._appconfig(action)
         if provider.startswith("CloudFormation"):
             return self._stack(action)
         return Link((), "")
+
+    def _appconfig(self, action: Action) -> Link:
+        """Its deployment strategy (how fast it rolls out) and its environment (whose monitors roll it back)."""
+        config = action.configuration
+        strategy, environment = config.get("DeploymentStrategy"), config.get("Environment")
+        text = as_text(strategy) or ""
+        if text.startswith("AppConfig."):
+            strategies = Link((AppConfigStrategy(logical_id=text, name=text),), f"predefined AppConfig strategy {text}")
+        else:
+            found = [t for t in self.by_kind.get(TargetKind.APPCONFIG_STRATEGY, [])
+                     if isinstance(t, AppConfigStrategy) and _same(strategy, t.name, t, action)]  # fmt: skip
+            strategies = self._result(found, f"AppConfig deployment strategy {_path(strategy)}", action)
+        found = [t for t in self.by_kind.get(TargetKind.APPCONFIG_ENVIRONMENT, [])
+                 if isinstance(t, AppConfigEnvironment) and _same(environment, t.name, t, action)]  # fmt: skip
+        environments = self._result(found, f"AppConfig environment {_path(config.get('Application'), environment)}", action)
+        return Link(strategies.targets + environments.targets, f"{strategies.note}; {environments.note}")
 
     def _result(self, found: list[DeployTarget], wanted: str, action: Action) -> Link:
         if not found:

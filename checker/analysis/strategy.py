@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from checker.model import (
+    AppConfigEnvironment,
     AppConfigStrategy,
     BeanstalkEnvironment,
     CloudFormationStack,
@@ -231,6 +232,19 @@ def appconfig_facts(strategy: AppConfigStrategy) -> Strategy:
     return Strategy(cls, f"{name}: {kind or 'LINEAR'} {factor}% over {duration} min")
 
 
+def appconfig_rollback(environment: AppConfigEnvironment) -> Rollback:
+    """AppConfig rolls a deployment back when an alarm of the environment's monitors fires while it rolls out or
+    bakes; an environment without monitors never does."""
+    if not environment.monitors:
+        return Rollback(False, False, f"AppConfig environment {as_text(environment.name) or environment.logical_id} has no "
+                                      "monitors, so no alarm rolls a deployment back")  # fmt: skip
+    unknown = [m for m in environment.monitors if isinstance(m, Unknown)]
+    if len(unknown) == len(environment.monitors):
+        return Rollback(None, None, f"the monitors of the AppConfig environment are unknown: {unknown[0].reason}")
+    alarms = ", ".join(as_text(m) or "?" for m in environment.monitors)
+    return Rollback(True, True, f"AppConfig rolls back when a monitor alarms: {alarms}")
+
+
 def target_facts(target: DeployTarget, configs: list[CodeDeployConfig]) -> tuple[Strategy, Rollback] | None:
     if isinstance(target, CodeDeployGroup):
         return codedeploy_strategy(target, configs), codedeploy_rollback(target)
@@ -241,7 +255,8 @@ def target_facts(target: DeployTarget, configs: list[CodeDeployConfig]) -> tuple
     if isinstance(target, BeanstalkEnvironment):
         return beanstalk_facts(target)
     if isinstance(target, AppConfigStrategy):
-        return appconfig_facts(target), Rollback(None, None, "AppConfig rolls back only when a monitor of the environment alarms; the environment is not linked")
+        return appconfig_facts(target), Rollback(None, None, "AppConfig rolls back only when a monitor of the "
+                                                             "environment alarms; the environment is not in the scanned files")  # fmt: skip
     if isinstance(target, (LambdaAlias, CloudFormationStack)):
         return None
     return None

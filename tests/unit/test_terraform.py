@@ -294,3 +294,63 @@ def test_a_module_the_run_calls_is_read_with_the_callers_inputs_not_its_defaults
     assert pipeline.source.path == ("module", "orders", "resource", "aws_codepipeline", "p")
     assert pipeline.stages[0].actions[0].role_arn == "arn:aws:iam::222222222222:role/x"
     assert workspace.locate(pipeline.stages[0].actions[0].source).file.endswith("modules/pipeline/main.tf")
+
+
+APPCONFIG = """\
+resource "aws_appconfig_application" "app" { name = "flags" }
+resource "aws_appconfig_environment" "prod" {
+  name           = "prod"
+  application_id = aws_appconfig_application.app.id
+  monitor {
+    alarm_arn      = "arn:aws:cloudwatch:eu-west-1:333333333333:alarm:errors"
+    alarm_role_arn = "arn:aws:iam::333333333333:role/appconfig"
+  }
+}
+resource "aws_appconfig_deployment_strategy" "slow" {
+  name                           = "slow"
+  deployment_duration_in_minutes = 30
+  growth_factor                  = 10
+  growth_type                    = "LINEAR"
+  replicate_to                   = "NONE"
+}
+resource "aws_codepipeline" "p" {
+  name     = "flags"
+  role_arn = "arn:aws:iam::999999999999:role/cp"
+  artifact_store {
+    location = "b"
+    type     = "S3"
+  }
+  stage {
+    name = "DeployProd"
+    action {
+      name     = "Deploy"
+      category = "Deploy"
+      owner    = "AWS"
+      provider = "AppConfig"
+      version  = "1"
+      configuration = {
+        Application          = aws_appconfig_application.app.id
+        Environment          = aws_appconfig_environment.prod.environment_id
+        ConfigurationProfile = "p"
+        DeploymentStrategy   = aws_appconfig_deployment_strategy.slow.id
+        InputArtifactConfigurationPath = "c.json"
+      }
+    }
+  }
+}
+"""
+
+
+def test_an_appconfig_action_links_its_strategy_and_the_environment_whose_monitors_roll_it_back(tmp_path):
+    from checker.analysis.core import Analysis
+
+    workspace = load_workspace([str(write(tmp_path / "watched", {"main.tf": APPCONFIG}))])
+    (deploy,) = Analysis(workspace).deploys(workspace.pipelines[0])
+    assert (deploy.strategy.cls.value, deploy.rollback.on_failure, deploy.rollback.on_alarm) == ("linear", True, True)
+    assert deploy.rollback.detail == ("AppConfig rolls back when a monitor alarms: "
+                                      "arn:aws:cloudwatch:eu-west-1:333333333333:alarm:errors")  # fmt: skip
+    unwatched = APPCONFIG[: APPCONFIG.index("  monitor {")] + APPCONFIG[APPCONFIG.index("  }\n}\n") + 4 :]
+    workspace = load_workspace([str(write(tmp_path / "unwatched", {"main.tf": unwatched}))])
+    (deploy,) = Analysis(workspace).deploys(workspace.pipelines[0])
+    assert deploy.rollback.on_failure is False
+    assert deploy.rollback.detail == "AppConfig environment prod has no monitors, so no alarm rolls a deployment back"
