@@ -16,7 +16,7 @@ from checker.loaders.ci import github, gitlab
 from checker.loaders.terraform import files as terraform_files
 from checker.loaders.terraform import plan as terraform_plan
 from checker.model import LoadProblem, ProblemSeverity, SourceFormat, SourceRef, Workspace
-from checker.model.workspace import FileSummary
+from checker.model.workspace import COMMAND_LINE, FileSummary
 from checker.sources.document import Document, open_document
 from checker.sources.errors import LoadError
 from checker.sources.positions import SourceIndex, SpanFinder
@@ -45,6 +45,7 @@ class _Run:
     done: set[str] = dataclasses.field(default_factory=set)  # modules already read
     reads: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # a file -> the workflows read through it
     called_only: set[str] = dataclasses.field(default_factory=set)  # workflows only another workflow starts
+    declared: set[str] = dataclasses.field(default_factory=set)  # template parameters and Terraform variables
 
     def fail(self, file: str, message: str, line: int | None = None, column: int | None = None,
              severity: ProblemSeverity = ProblemSeverity.ERROR) -> None:  # fmt: skip
@@ -72,6 +73,7 @@ def load_workspace(paths: list[str], options: LoadOptions | None = None) -> Work
         else:
             _load_file(run, path, os.path.normpath(path), explicit=True)
     _through_callers(run)
+    _unused_parameters(run)
     return Workspace(
         pipelines=tuple(run.pipelines),
         targets=tuple(run.targets),
@@ -79,6 +81,16 @@ def load_workspace(paths: list[str], options: LoadOptions | None = None) -> Work
         files=tuple(run.files),
         locator=run.index,
     )
+
+
+def _unused_parameters(run: _Run) -> None:
+    """A --param (or --params) name no scanned template or module declares: most likely a typo, and the value it
+    was meant to decide stays unknown. A warning, as a parameters file may serve more templates than were read."""
+    for name in sorted(set(run.options.parameters) - run.declared):
+        run.problems.append(LoadProblem(
+            file=COMMAND_LINE, severity=ProblemSeverity.WARNING,
+            message=f"--param {name}: no template parameter or Terraform variable of the scanned files has this "
+                    "name; the value was not used"))  # fmt: skip
 
 
 def _through_callers(run: _Run) -> None:
@@ -161,6 +173,8 @@ def _terraform_modules(run: _Run, paths: list[str]) -> dict:
             for path in tf:
                 run.crash(os.path.normpath(path), error)
     run.called = terraform.called(modules)
+    run.declared.update(b.labels[0] for parsed in modules.values() for hcl in parsed.files for b in hcl.body.blocks
+                        if b.type == "variable" and len(b.labels) == 1)  # fmt: skip
     return modules
 
 
@@ -251,6 +265,7 @@ def _load_assembly(run: _Run, doc: Document, path: str, display: str) -> None:
 
 
 def _keep(run: _Run, doc: Document, result: LoadResult) -> None:
+    run.declared.update(result.parameters)
     run.reads[doc.file] = result.reads
     if result.called_only:
         run.called_only.add(doc.file)

@@ -172,3 +172,18 @@ def test_show_reads_environments_from_the_policy_as_lint_does(tmp_path):
     assert declared.stdout.count("approval gate, gates nothing (not a protected environment)") == 1  # staging
     wrong = run_cli("show", workflow, "--policy", str(tmp_path / "missing.yaml"))
     assert wrong.returncode == 2 and wrong.stdout == "" and "no such file" in wrong.stderr
+
+
+def test_a_param_no_scanned_file_declares_is_a_warning_not_an_error(tmp_path):
+    sarif = tmp_path / "out.sarif"
+    result = run_cli("lint", "sample_pipelines/01-compliant-three-accounts", "--param", "Enviroment=prod",
+                     "--param", "Environment=prod", "--param", "AWS::Region=eu-west-1", "-f", "text", "-o", "-", "-f", "sarif",
+                     "-o", str(sarif))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert ("(command line): warning PL000 --param Enviroment: no template parameter or Terraform variable of the "
+            "scanned files has this name; the value was not used") in result.stdout  # fmt: skip
+    assert result.stdout.count("--param ") == 1  # targets.yaml declares Environment; AWS::Region is a pseudo parameter
+    run = json.loads(sarif.read_text())["runs"][0]
+    assert not [r for r in run["results"] if r["ruleId"] == "PL000"]  # a result needs a place in a file
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "warning" and note["message"]["text"].startswith("--param Enviroment:")

@@ -26,6 +26,7 @@ class LoadResult:
     note: str | None = None
     reads: list[str] = field(default_factory=list)  # other files read through this one (reusable workflows)
     called_only: bool = False  # the file runs only when another calls it: lint it through its callers
+    parameters: tuple[str, ...] = ()  # the names --param can set in this file (template parameters)
 
     def problem(
         self, doc: Document, message: str, line: int | None = None, column: int | None = None,

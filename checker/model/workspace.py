@@ -16,6 +16,9 @@ class ProblemSeverity(Enum):
     WARNING = "warning"  # loaded, but something in it is suspect (and AWS would likely reject it)
 
 
+COMMAND_LINE = "(command line)"  # the "file" of a problem with what the user typed (an unused --param)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoadProblem:
     """A PL000 finding: an input that could not be (fully) loaded."""

@@ -36,6 +36,7 @@ from checker.model import (
     Suppression,
     SuppressionKind,
 )
+from checker.model.workspace import COMMAND_LINE
 from checker.rules.base import HELP_URI
 from checker.rules.tool import TOOL_CODES, ToolCode
 
@@ -75,7 +76,8 @@ def render(report: Report) -> str:
 def as_sarif(report: Report) -> dict[str, Any]:
     rules = _rules(report)
     index = {rule.code: i for i, rule in enumerate(rules)}
-    ranked = [(_problem_result(p, index), _problem_weight(p)) for p in report.problems]
+    # a problem with the command line is about no file: a notification, not a result (results need a place)
+    ranked = [(_problem_result(p, index), _problem_weight(p)) for p in report.problems if p.file != COMMAND_LINE]
     ranked += [(_finding_result(f, index), _finding_weight(f)) for f in report.findings]
     results, omitted = _cap(ranked)
     _add_fingerprints(results)
@@ -305,7 +307,10 @@ def _cap(ranked: list[tuple[dict[str, Any], tuple[int, int]]]) -> tuple[list[dic
 def _invocation(report: Report, index: dict[str, int], omitted: int) -> dict[str, Any]:
     notes = [_notification(PROBLEM_LEVEL[p.severity], p.message, p.code, index,
                            Location(p.file, p.line, p.column or 1) if p.line else None, p.file)
-             for p in report.problems if p.severity is ProblemSeverity.ERROR]  # fmt: skip
+             for p in report.problems if p.severity is ProblemSeverity.ERROR and p.file != COMMAND_LINE]  # fmt: skip
+    notes += [{"level": PROBLEM_LEVEL[p.severity], "message": {"text": p.message},
+               "associatedRule": {"id": p.code, "index": index[p.code]}}
+              for p in report.problems if p.file == COMMAND_LINE]  # fmt: skip
     notes += [_notification("error", f.message, f.code, index, f.location, f.ref.file)
               for f in report.findings if f.code == "PL001"]  # fmt: skip
     if omitted:

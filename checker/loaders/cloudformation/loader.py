@@ -9,7 +9,7 @@ from checker.loaders.cloudformation.scenarios import tag, variants
 from checker.loaders.cloudformation.targets import BUILDERS, build_target
 from checker.loaders.cloudformation import validate
 from checker.loaders.cloudformation.evaluate import Evaluator
-from checker.loaders.cloudformation.template import Template
+from checker.loaders.cloudformation.template import PSEUDO, Template
 from checker.loaders.declaration import DeclarationReader, kind_of, pascal
 from checker.model import FrozenDict, Ignore, Pipeline, ProblemSeverity, SourceFormat, SourceRef, Unknown
 from checker.model.arn import account_of
@@ -34,6 +34,7 @@ def load(doc: Document, options: LoadOptions, fmt: SourceFormat = SourceFormat.C
         result.problem(doc, f"a CloudFormation template is a mapping, not {kind_of(doc.value)}")
         return result
     template = Template(doc.value, options.parameters)
+    result.parameters = (*template.parameters, *sorted(PSEUDO))  # AWS::Region and such: --param sets them too
     result.problems_at(doc, validate.check(template))
     for logical_id, resource in template.resources.items():
         kind = resource.get("Type")
