@@ -106,8 +106,13 @@ def _through_callers(run: _Run) -> None:
         return
     run.pipelines = [p for p in run.pipelines if p.source.file not in callers]
     run.files = [dataclasses.replace(f, pipelines=0, note="reusable workflow, linted as part of the workflows that "
-                                     f"call it: {', '.join(callers[f.file])}") if f.file in callers else f
+                                     f"call it: {_some(callers[f.file])}") if f.file in callers else f
                  for f in run.files]  # fmt: skip
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _walk(run: _Run, top: str) -> Iterator[tuple[str, str]]:

@@ -116,6 +116,8 @@ class Linker:
             strategies = self._result(found, f"AppConfig deployment strategy {_path(strategy)}", action)
         found = [t for t in self.by_kind.get(TargetKind.APPCONFIG_ENVIRONMENT, [])
                  if isinstance(t, AppConfigEnvironment) and _same(environment, t.name, t, action)]  # fmt: skip
+        app = as_text(config.get("Application"))  # two applications may each have a "prod" environment
+        found = [t for t in found if app is not None and app == as_text(t.application)] or found  # type: ignore[attr-defined]
         environments = self._result(found, f"AppConfig environment {_path(config.get('Application'), environment)}", action)
         return Link(strategies.targets + environments.targets, f"{strategies.note}; {environments.note}")
 

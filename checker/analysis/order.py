@@ -9,10 +9,12 @@ is not stopped by their failure, so an approval rejected before it gates nothing
 
 from __future__ import annotations
 
+import heapq
+
 from checker.model import Pipeline
 
 
-def _direct(pipeline: Pipeline) -> list[set[int]]:
+def direct_needs(pipeline: Pipeline) -> list[set[int]]:
     """The stages each stage waits for directly. A name that no stage has (a job left out) adds nothing."""
     index = {stage.name: i for i, stage in enumerate(pipeline.stages) if isinstance(stage.name, str)}
     direct = []
@@ -26,17 +28,10 @@ def stages_before(pipeline: Pipeline) -> list[frozenset[int]] | None:
     """Each stage's transitive predecessors; None when linear. A cycle ends where it closes."""
     if not pipeline.is_graph:
         return None
-    direct = _direct(pipeline)
-    found = []
-    for i in range(len(direct)):
-        seen: set[int] = set()
-        todo = list(direct[i])
-        while todo:
-            j = todo.pop()
-            if j not in seen:
-                seen.add(j)
-                todo.extend(direct[j])
-        found.append(frozenset(seen - {i}))
+    direct = direct_needs(pipeline)
+    found: list[frozenset[int]] = [frozenset()] * len(direct)
+    for i in _order(direct):
+        found[i] = frozenset().union(*(found[j] | {j} for j in direct[i])) - {i}
     return found
 
 
@@ -47,7 +42,7 @@ def stopped_by(pipeline: Pipeline) -> list[frozenset[int]] | None:
     it; computed in the order the stages come (a job's needs come before it), cycles cut where they close."""
     if not pipeline.is_graph:
         return None
-    direct = _direct(pipeline)
+    direct = direct_needs(pipeline)
     found: list[frozenset[int] | None] = [None] * len(direct)
     for i in _order(direct):
         if pipeline.stages[i].proceeds_on_failure:
@@ -61,13 +56,24 @@ def stopped_by(pipeline: Pipeline) -> list[frozenset[int]] | None:
 
 
 def _order(direct: list[set[int]]) -> list[int]:
-    """Each stage after the stages it needs (as far as the graph allows; a cycle in file order)."""
+    """Each stage after the stages it needs, otherwise in file order (a cycle is cut where it closes)."""
+    waiting = [len(needs) for needs in direct]
+    users: list[list[int]] = [[] for _ in direct]
+    for i, needs in enumerate(direct):
+        for j in needs:
+            users[j].append(i)
+    ready = [i for i, count in enumerate(waiting) if not count]
+    heapq.heapify(ready)
     placed: list[int] = []
-    done: set[int] = set()
-    waiting = list(range(len(direct)))
-    while waiting:
-        ready = next((i for i in waiting if direct[i] <= done), waiting[0])
-        waiting.remove(ready)
-        done.add(ready)
-        placed.append(ready)
+    done = [False] * len(direct)
+    while len(placed) < len(direct):
+        i = heapq.heappop(ready) if ready else next(k for k, d in enumerate(done) if not d)
+        if done[i]:
+            continue
+        done[i] = True
+        placed.append(i)
+        for user in users[i]:
+            waiting[user] -= 1
+            if waiting[user] == 0 and not done[user]:
+                heapq.heappush(ready, user)
     return placed

@@ -235,13 +235,13 @@ def appconfig_facts(strategy: AppConfigStrategy) -> Strategy:
 def appconfig_rollback(environment: AppConfigEnvironment) -> Rollback:
     """AppConfig rolls a deployment back when an alarm of the environment's monitors fires while it rolls out or
     bakes; an environment without monitors never does."""
-    if not environment.monitors:
+    monitors = environment.monitors
+    if isinstance(monitors, Unknown):
+        return Rollback(None, None, f"the monitors of the AppConfig environment are unknown: {monitors.reason}")
+    if not monitors:
         return Rollback(False, False, f"AppConfig environment {as_text(environment.name) or environment.logical_id} has no "
                                       "monitors, so no alarm rolls a deployment back")  # fmt: skip
-    unknown = [m for m in environment.monitors if isinstance(m, Unknown)]
-    if len(unknown) == len(environment.monitors):
-        return Rollback(None, None, f"the monitors of the AppConfig environment are unknown: {unknown[0].reason}")
-    alarms = ", ".join(as_text(m) or "?" for m in environment.monitors)
+    alarms = ", ".join(as_text(m) or (m.text if isinstance(m, Unknown) and m.text else "an alarm") for m in monitors)
     return Rollback(True, True, f"AppConfig rolls back when a monitor alarms: {alarms}")
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from checker.analysis.core import ActionFacts, Analysis
-from checker.analysis.order import stages_before
+from checker.analysis.order import direct_needs, stages_before
 from checker.analysis.deploys import Role
 from checker.model import Category, Location, Pipeline, SourceFormat, SourceRef, Stage, Unknown, Workspace
 from checker.model.values import as_text
@@ -94,11 +94,15 @@ def overviews(workspace: Workspace, analysis: Analysis, groups: list[list[Pipeli
 
 def _overview(workspace: Workspace, analysis: Analysis, group: list[Pipeline]) -> PipelineOverview:
     pipeline = group[0]  # the first scenario; the others differ only where a condition decides
-    facts = analysis.actions(pipeline)
+    by_stage: dict[int, list[ActionFacts]] = {}
+    for f in analysis.actions(pipeline):
+        by_stage.setdefault(f.stage_index, []).append(f)
+    before = stages_before(pipeline)
+    needs = direct_needs(pipeline) if before is not None else []
     stages = tuple(
         StageView(name=_text(stage.name), location=workspace.locate(stage.source), gates=_gates(pipeline.stages[index]),
-                  steps=tuple(_step(workspace, f) for f in facts if f.stage_index == index),
-                  after=_after(pipeline, index), waits=_waits(pipeline, index))
+                  steps=tuple(_step(workspace, f) for f in by_stage.get(index, ())),
+                  after=_after(before, needs, index), waits=_waits(pipeline, before, needs, index))
         for index, stage in enumerate(pipeline.stages)
     )  # fmt: skip
     return PipelineOverview(
@@ -142,20 +146,18 @@ def _detail(f: ActionFacts, kind: StepKind) -> str:
     return ""
 
 
-def _after(pipeline: Pipeline, index: int) -> tuple[int, ...] | None:
+def _after(before: list[frozenset[int]] | None, needs: list[set[int]], index: int) -> tuple[int, ...] | None:
     """The stages it waits for directly, without those it waits for through another (a CI job's `needs`)."""
-    before = stages_before(pipeline)
     if before is None:
         return None
-    mine = before[index]
-    return tuple(sorted(j for j in mine if not any(j in before[k] for k in mine if k != j)))
+    through = frozenset().union(*(before[k] for k in needs[index]))  # what the stages it needs wait for
+    return tuple(sorted(needs[index] - through))
 
 
-def _waits(pipeline: Pipeline, index: int) -> str | None:
-    before = stages_before(pipeline)
+def _waits(pipeline: Pipeline, before: list[frozenset[int]] | None, needs: list[set[int]], index: int) -> str | None:
     if before is None or before[index] == frozenset(range(index)):  # it waits for all before it, as in CodePipeline
         return None
-    names = ", ".join(_text(pipeline.stages[i].name) for i in _after(pipeline, index) or ())
+    names = ", ".join(_text(pipeline.stages[i].name) for i in _after(before, needs, index) or ())
     return f"after {names}" if names else "starts at once (needs nothing)"
 
 

@@ -132,16 +132,16 @@ def _findings(info: RuleInfo, group: list[Pipeline], failed: list[tuple[Pipeline
               workspace: Workspace, names: Identities) -> tuple[Finding, ...]:  # fmt: skip
     merged: dict[tuple, list[tuple[Pipeline, Verdict]]] = {}
     for pipeline, verdict in failed:
-        merged.setdefault((verdict.ref, verdict.message), []).append((pipeline, verdict))
+        merged.setdefault((verdict.ref, verdict.message, verdict.via), []).append((pipeline, verdict))
     findings = []
-    for (ref, message), items in merged.items():
+    for (ref, message, via), items in merged.items():
         verdict = items[0][1]
         at = ref or items[0][0].source
         findings.append(Finding(
             code=info.code, name=info.name, severity=info.severity, message=message, pipeline=group[0].title,
             ref=at, location=workspace.locate(at), confidence=verdict.confidence,
             related=tuple(replace(r, location=workspace.locate(r.ref)) if r.ref else r for r in _unique(verdict.related)),
-            scenario=_scenario(group, [p for p, _ in items]), named_path=names.of(at),
+            scenario=_scenario(group, [p for p, _ in items]), named_path=names.of(at), via=via,
         ))  # fmt: skip
     return tuple(findings)
 

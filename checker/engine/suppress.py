@@ -74,25 +74,34 @@ class Suppressor:
             if finding.code.startswith(ignore.rule):
                 return Suppression(kind=SuppressionKind.INLINE, reason=ignore.reason,
                                    location=self.workspace.locate(ignore.source))  # fmt: skip
-        comments = self._comments_in(finding.ref.file)
-        if not comments:
-            return None
+        for file, lines in self._places(finding, evaluation).items():
+            comments = self._comments_in(file)
+            for line in lines:
+                for comment in comments.get(line, ()):
+                    if any(finding.code.startswith(code) for code in comment.codes):
+                        return Suppression(kind=SuppressionKind.INLINE, reason=comment.reason,
+                                           location=Location(file, comment.written_at, 1))  # fmt: skip
+        return None
+
+    def _places(self, finding: Finding, evaluation: Evaluation) -> dict[str, list[int]]:
+        """The lines, by file, where a comment covers the finding: its own line; the first lines of what holds it
+        inside the pipeline (a stage, a CI job, a step); the pipeline's; and those of the jobs that run the
+        reusable workflow it is written in."""
         lines = [finding.location.line] if finding.location else []
         start = self.workspace.locate(evaluation.ref)
         if start is not None and evaluation.ref.file == finding.ref.file:
             lines += [start.line - 1, start.line]  # the resource's key line and its first line
-        # the nodes that hold the finding, inside the pipeline: a stage, a CI job, a step
         shallowest = len(evaluation.ref.path) + 1 if evaluation.ref.file == finding.ref.file else 2
         for cut in range(shallowest, len(finding.ref.path)):
             holder = self.workspace.locate(SourceRef(finding.ref.file, finding.ref.path[:cut]))
             if holder is not None:
                 lines.append(holder.line)
-        for line in lines:
-            for comment in comments.get(line, ()):
-                if any(finding.code.startswith(code) for code in comment.codes):
-                    where = Location(finding.ref.file, comment.written_at, 1)
-                    return Suppression(kind=SuppressionKind.INLINE, reason=comment.reason, location=where)
-        return None
+        places = {finding.ref.file: lines}
+        for caller in finding.via:
+            where = self.workspace.locate(caller)
+            if where is not None:
+                places.setdefault(caller.file, []).append(where.line)
+        return places
 
     def _comments_in(self, file: str) -> dict[int, list[CommentIgnore]]:
         if file not in self._comments:

@@ -94,6 +94,7 @@ class Finding:
     scenario: str | None = None  # the parameter values under which it fails, when conditions decide it
     suppressed: Suppression | None = None
     named_path: str | None = None  # `ref`'s path with stages and actions by name (checker.engine.identity)
+    via: tuple[SourceRef, ...] = ()  # the jobs that run the reusable workflow `ref` is written in, outermost first
 
     @property
     def active(self) -> bool:

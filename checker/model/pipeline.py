@@ -172,6 +172,9 @@ class Stage:
     # It runs whatever happened to the stages it needs (GitHub `if: always()`, GitLab `when: always`): their
     # failure, a rejected approval among them, does not stop it.
     proceeds_on_failure: bool = False
+    # The jobs that run the workflow this stage is written in, outermost first (a GitHub reusable workflow's
+    # callers): they hold it, as a stage holds its actions (a suppression comment above them covers it).
+    via: tuple[SourceRef, ...] = ()
     source: SourceRef = _source()
 
     def condition_rules(self) -> list[ConditionRule]:

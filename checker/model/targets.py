@@ -163,7 +163,8 @@ class AppConfigEnvironment(DeployTarget):
     kind: TargetKind = field(default=TargetKind.APPCONFIG_ENVIRONMENT, init=False)
     application: str | Unknown | None = None
     name: str | Unknown | None = None
-    monitors: tuple[str | Unknown, ...] = ()
+    # the alarms of its monitors (one known only after deploy is still a monitor); Unknown: the list itself is
+    monitors: tuple[str | Unknown, ...] | Unknown = ()
 
 
 @_model

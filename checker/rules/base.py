@@ -31,6 +31,7 @@ class Verdict:
     ref: SourceRef | None = None
     related: tuple[Related, ...] = ()
     confidence: Confidence = Confidence.HIGH
+    via: tuple[SourceRef, ...] = ()  # the jobs that run the reusable workflow `ref` is written in
 
 
 class RuleDefinitionError(TypeError):
@@ -85,7 +86,8 @@ class Rule:
     def failed(self, at: object, message: str, *related: Related, confidence: Confidence | None = None) -> Verdict:
         if confidence is None:
             confidence = _confidence_of(at)
-        return Verdict(Outcome.FAILED, message, ref_of(at), tuple(related), confidence)
+        stage = at.stage if isinstance(at, ActionFacts) else at
+        return Verdict(Outcome.FAILED, message, ref_of(at), tuple(related), confidence, getattr(stage, "via", ()))
 
     @staticmethod
     def passed(evidence: str) -> Verdict:

@@ -11,6 +11,7 @@ default branch, `main` unless the file names only `master`); a rule pipelint can
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
@@ -63,11 +64,13 @@ def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
                 else (config[key], (key,)) for key in ("before_script",) if key in config or key in _dict(config.get("default"))}  # fmt: skip
     conditions = str({k: (v.get("rules"), v.get("only"), v.get("except")) for k, v in jobs.items()}) + str(config.get("workflow"))
 
+    legs = {name: _matrix(name, raw, result, doc) for name, raw in jobs.items()}  # read once, not once per run
+
     def jobs_for(run: Run) -> list[Job] | None:
         lookup = _lookup(run, variables)
         if _decide_rules(_dict(config.get("workflow")).get("rules"), lookup)[0] is False:
             return None
-        return _jobs(jobs, stages, variables, lookup, doc, result, defaults)
+        return _jobs(jobs, legs, stages, variables, lookup, doc, result, defaults)
 
     builder = StageBuilder(doc.file, ci.GITLAB_ENVIRONMENT)
     for scenario, pipeline_jobs in by_run(gitlab_runs(conditions, default_branch), jobs_for):
@@ -218,15 +221,15 @@ def _only(job: dict, lookup: object) -> bool | None:
     return True
 
 
-def _jobs(jobs: dict[str, dict], stages: list[str], variables: dict, lookup: object, doc: Document, result: LoadResult,
-          defaults: dict[str, tuple[object, Path]]) -> list[Job]:  # fmt: skip
+def _jobs(jobs: dict[str, dict], legs: dict[str, list[tuple[str, dict[str, str]]]], stages: list[str], variables: dict,
+          lookup: object, doc: Document, result: LoadResult, defaults: dict[str, tuple[object, Path]]) -> list[Job]:  # fmt: skip
     found: list[tuple[int, Job, bool, dict]] = []
     for name, raw in jobs.items():
         stage = str(raw.get("stage", "test"))
         if stage not in stages:
             result.problems_at(doc, [((name, "stage"), f"job '{name}' is in stage '{stage}', which the file's stages "
                                                        "do not list")])  # fmt: skip
-        for leg, values in _matrix(name, raw, result, doc):
+        for leg, values in legs[name]:
             known = _overlay(values, lookup)
             runs, rule = _decide_rules(raw.get("rules"), known)
             if runs is False or raw.get("rules") is None and _only(raw, known) is False:
@@ -266,7 +269,7 @@ def _overlay(values: dict[str, str], lookup: object) -> object:
 
 def _matrix(name: str, raw: dict, result: LoadResult, doc: Document) -> list[tuple[str, dict[str, str]]]:
     """A job, once per combination of its `parallel: matrix` (named as GitLab names them: `deploy: [eu, prod]`),
-    each with its variables; at most MAX_LEGS."""
+    each with its variables; at most MAX_LEGS, and a warning when there are more."""
     parallel = raw.get("parallel")
     matrix = parallel.get("matrix") if isinstance(parallel, dict) else None
     if not isinstance(matrix, list):
@@ -275,13 +278,15 @@ def _matrix(name: str, raw: dict, result: LoadResult, doc: Document) -> list[tup
     total = 0
     for entry in matrix:
         if isinstance(entry, dict) and entry:
-            axes = {str(k): [str(v) for v in (values if isinstance(values, list) else [values])] for k, values in entry.items()}
-            combos, count = combinations(axes)
-            legs, total = legs + combos, total + count
+            values = [v if isinstance(v, list) else [v] for v in entry.values()]
+            total += math.prod(len(v) for v in values)
+            if len(legs) < MAX_LEGS:
+                axes = {str(k): [str(item) for item in v[:MAX_LEGS]] for k, v in zip(entry, values)}
+                legs.extend(combinations(axes)[0][: MAX_LEGS - len(legs)])
     if total > MAX_LEGS:
         result.problems_at(doc, [((name, "parallel", "matrix"), f"job '{name}' has {total} matrix combinations; "
-                                  f"pipelint reads the first {MAX_LEGS}")], ProblemSeverity.WARNING)  # fmt: skip
-    return [(f"{name}: [{', '.join(leg.values())}]", leg) for leg in legs[:MAX_LEGS]] or [(name, {})]
+                                  f"pipelint reads {len(legs)} of them")], ProblemSeverity.WARNING)  # fmt: skip
+    return [(f"{name}: [{', '.join(leg.values())}]", leg) for leg in legs] or [(name, {})]
 
 
 def _job(name: str, raw: dict, variables: dict, manual: bool, defaults: dict[str, tuple[object, Path]]) -> Job:

@@ -30,6 +30,7 @@ BUILD_WORDS = re.compile(r"\b(sam\s+build|cdk\s+synth|npm\s+run\s+build|yarn\s+b
                          r"gradle\S*\s+build|go\s+build|dotnet\s+publish|make\b|sam\s+package|pip\s+wheel)")  # fmt: skip
 DEPLOY_NAME = re.compile(r"(?i)(?<![a-z])(deploy|deployment|release|rollout|promote)")
 MAX_LEGS = 32  # matrix combinations read per job (GitHub `strategy.matrix`, GitLab `parallel: matrix`)
+MAX_SCAN = 10_000  # matrix combinations tried against `exclude` at the most
 PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\$\([^)]*\)")
 _WHY = {"secrets": "a secret of the repository, not in the file", "vars": "a variable set in the repository's settings",
         "inputs": "an input given when the workflow runs", "github": "a value of the run", "matrix": "a matrix value",
@@ -88,6 +89,8 @@ class Job:
     calls_path: Path | None = None
     calls_note: str | None = None  # why pipelint did not read what it runs
     file: str | None = None  # the file the job is written in, when not the one read (a reusable workflow)
+    prefix: str = ""  # what its id starts with in a called workflow: `caller / `
+    via: tuple[SourceRef, ...] = ()  # the jobs that run its workflow, outermost first
     environment_expression: str | None = None  # `environment: ${{ ... }}`, decided for each run
     proceeds_on_failure: bool = False  # runs whatever happened to the jobs it needs (`if: always()`)
     continues_on_error: bool = False  # its failure (a rejected approval) does not fail it (`continue-on-error`)
@@ -134,7 +137,7 @@ class StageBuilder:
             actions = [_with_tier(a, job.tier) if a.category is Category.DEPLOY else a for a in actions]
         numbered = tuple(_renumber(action, index + 1) for index, action in enumerate(actions))
         return Stage(name=job.id, actions=numbered, needs=needs, proceeds_on_failure=job.proceeds_on_failure,
-                     source=self.ref(job.path))  # fmt: skip
+                     via=job.via, source=self.ref(job.path))  # fmt: skip
 
     def _call(self, job: Job) -> Action:
         provider = ci.REUSABLE_WORKFLOW if self.environment_gate == ci.GITHUB_ENVIRONMENT else ci.DOWNSTREAM_PIPELINE
@@ -237,18 +240,25 @@ class StageBuilder:
                                    role_arn=action.role_arn or job.role or Unknown("the job configures no AWS credentials in the file"))  # fmt: skip
 
 
-def combinations(axes: dict[str, list], include: list[dict] = (), exclude: list[dict] = ()) -> tuple[list[dict], int]:  # type: ignore[assignment]
-    """A matrix's combinations, at most MAX_LEGS of them (never all built: a hostile matrix may have billions),
-    and how many there are. GitHub's rules: `exclude` drops the combinations that match an entry; an `include`
-    entry extends the combinations whose matrix values it does not change, or else is one more."""
-    total = math.prod(len(values) for values in axes.values()) if axes else 0
-    combos = []
-    for values in itertools.product(*axes.values()) if axes else ():
+def combinations(axes: dict[str, list], include: list[dict] = (), exclude: list[dict] = ()) -> tuple[list[dict], int | str]:  # type: ignore[assignment]
+    """A matrix's combinations, at most MAX_LEGS of them, and how many there are ("at most N" when excludes would
+    have to be tried on more than MAX_SCAN). Never all built: a hostile matrix may have billions. GitHub's
+    rules: `exclude` drops the combinations that match an entry; an `include` entry extends the combinations
+    whose matrix values it does not change, or else is one more."""
+    size = math.prod(len(values) for values in axes.values()) if axes else 0
+    rules = [entry for entry in exclude if isinstance(entry, dict)]
+    combos: list[dict] = []
+    excluded = scanned = 0
+    for values in itertools.islice(itertools.product(*axes.values()), MAX_SCAN) if axes else ():
+        scanned += 1
         combo = dict(zip(axes, values))
-        if not any(all(combo.get(k) == v for k, v in entry.items()) for entry in exclude if isinstance(entry, dict)):
+        if any(all(combo.get(k) == v for k, v in entry.items()) for entry in rules):
+            excluded += 1
+        elif len(combos) < MAX_LEGS:
             combos.append(combo)
-            if len(combos) >= MAX_LEGS:
-                break
+        elif not rules:
+            break  # without excludes, the rest only counts
+    total: int | str = size - excluded if scanned == size or not rules else f"at most {size - excluded}"
     originals = [dict(c) for c in combos]
     for entry in (e for e in include if isinstance(e, dict)):
         fits = [i for i, c in enumerate(originals) if all(c.get(k, v) == v for k, v in entry.items() if k in axes)]
@@ -256,7 +266,7 @@ def combinations(axes: dict[str, list], include: list[dict] = (), exclude: list[
             combos[index].update({k: v for k, v in entry.items() if k not in axes or originals[index].get(k) == v})
         if not fits:
             combos.append(dict(entry))
-            total += 1
+            total = total + 1 if isinstance(total, int) else total
     return combos[:MAX_LEGS], total
 
 

@@ -220,7 +220,7 @@ def appconfig_environment(t: Template, ev: Evaluator, lid: str, p: _Props) -> De
         logical_id=lid,
         application=p.text("ApplicationId"),
         name=p.text("Name"),
-        monitors=p.texts("Monitors", item_key="AlarmArn"),
+        monitors=monitors if isinstance(monitors := p.get("Monitors"), Unknown) else p.texts("Monitors", item_key="AlarmArn"),
     )
 
 

@@ -170,10 +170,9 @@ def appconfig_strategy(v: Values, address: str, platform: object) -> DeployTarge
 
 def appconfig_environment(v: Values, address: str, platform: object) -> DeployTarget:  # noqa: ARG001
     monitors = v.values.get("monitor")
-    alarms = [Values(m).text("alarm_arn") if isinstance(m, dict) else m for m in monitors] if isinstance(monitors, list) else (
-        [monitors] if isinstance(monitors, Unknown) else [])  # fmt: skip
+    alarms = [Values(m).text("alarm_arn") if isinstance(m, dict) else m for m in monitors] if isinstance(monitors, list) else []
     return AppConfigEnvironment(logical_id=address, application=v.text("application_id"), name=v.text("name"),
-                                monitors=tuple(a for a in alarms if a is not None))  # type: ignore[misc]  # fmt: skip
+                                monitors=monitors if isinstance(monitors, Unknown) else tuple(a for a in alarms if a is not None))  # type: ignore[misc]  # fmt: skip
 
 
 Builder = Callable[[Values, str, object], DeployTarget]
