@@ -60,6 +60,14 @@ examples:
   pipelint show pipeline.json --format json --output pipeline-model.json
   pipelint rules             (list the rules)   pipelint rules PL301   (one rule's documentation)
 """
+SHOW_EPILOG = """\
+exit codes: 0 every input was read; 2 an input could not be loaded (a PL000 error), or the command line or the
+            policy was wrong.
+examples:
+  pipelint show pipeline.json
+  pipelint show .github/workflows/ --policy policy.yaml   (its environments and protected_environments)
+  pipelint show infra/ --format json --output pipeline-model.json
+"""
 LINT_DESCRIPTION = """\
 Load every pipeline definition under PATH, run the rules the policy selects, and report what is wrong, where
 and why. Every rule gives every pipeline one evaluation: passed, failed, not applicable, unknown (the files
@@ -120,15 +128,15 @@ def parser() -> argparse.ArgumentParser:
                     "for each deploy its environment tier (with the evidence that decided it), account,\n"
                     "region, linked deploy target, strategy class and rollback facts.\n"
                     "--format json gives the same for machines.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=SHOW_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     _common(show_cmd)
     show_cmd.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     show_cmd.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of standard output")
     show_cmd.add_argument("--policy", metavar="FILE", default=None,
-                          help="the policy pack whose environments (name patterns, accounts, protected CI "
-                               "environments) decide each deploy's tier, as `lint --policy` does. Default: the "
-                               "default pack")  # fmt: skip
+                          help="the policy pack (YAML, or 'default' / 'strict') whose environments (name patterns, "
+                               "accounts, protected CI environments) decide each deploy's tier, as `lint --policy` "
+                               "does. Default: the default pack")  # fmt: skip
     lint_cmd = commands.add_parser(
         "lint", help="run the rules and report findings (the main command)", description=LINT_DESCRIPTION,
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
