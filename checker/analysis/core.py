@@ -140,13 +140,22 @@ class Analysis:
         self.linker = Linker(workspace)
         self.configs = [t for t in workspace.targets if isinstance(t, CodeDeployConfig)]
         self._facts: dict[int, tuple[ActionFacts, ...]] = {}
+        self._orders: dict[int, tuple[list[frozenset[int]] | None, list[frozenset[int]] | None]] = {}
+
+    def order(self, pipeline: Pipeline) -> tuple[list[frozenset[int]] | None, list[frozenset[int]] | None]:
+        """For a graph of stages (a CI workflow): what finishes before each stage, and whose failure stops it
+        (checker/analysis/order.py); None and None for CodePipeline's line of stages."""
+        key = id(pipeline)
+        if key not in self._orders:
+            self._orders[key] = (stages_before(pipeline), stopped_by(pipeline))
+        return self._orders[key]
 
     def actions(self, pipeline: Pipeline) -> tuple[ActionFacts, ...]:
         key = id(pipeline)
         if key not in self._facts:
             earlier: list[Action] = []
             facts = []
-            before, stoppers = stages_before(pipeline), stopped_by(pipeline)
+            before, stoppers = self.order(pipeline)
             for index, stage in enumerate(pipeline.stages):
                 for action in sorted(stage.actions, key=_run_order):
                     facts.append(self._action(pipeline, index, stage, action, earlier, before[index] if before else None,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from checker.analysis.core import ActionFacts, Analysis
-from checker.analysis.order import direct_needs, stages_before
+from checker.analysis.order import direct_needs
 from checker.analysis.deploys import Role
 from checker.model import Category, Location, Pipeline, SourceFormat, SourceRef, Stage, Unknown, Workspace
 from checker.model.values import as_text
@@ -97,7 +97,7 @@ def _overview(workspace: Workspace, analysis: Analysis, group: list[Pipeline]) -
     by_stage: dict[int, list[ActionFacts]] = {}
     for f in analysis.actions(pipeline):
         by_stage.setdefault(f.stage_index, []).append(f)
-    before = stages_before(pipeline)
+    before = analysis.order(pipeline)[0]
     needs = direct_needs(pipeline) if before is not None else []
     stages = tuple(
         StageView(name=_text(stage.name), location=workspace.locate(stage.source), gates=_gates(pipeline.stages[index]),

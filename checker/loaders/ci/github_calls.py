@@ -17,7 +17,7 @@ from collections.abc import Callable
 from checker.loaders.base import LoadResult
 from checker.loaders.ci import reusable
 from checker.loaders.ci.conditions import GITHUB_FUNCTIONS, UNKNOWN, decide, evaluate
-from checker.loaders.ci.github_job import env_of, expand, legs
+from checker.loaders.ci.github_job import env_of, expand, legs, runs_whatever_happened
 from checker.loaders.ci.jobs import Job
 from checker.model import SourceRef
 from checker.sources.document import Document
@@ -26,28 +26,19 @@ _PLACEHOLDER = re.compile(r"\$\{(.*)\}", re.S)  # an expression a value holds wh
 Lookup = Callable[[str], object]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Caller:
-    """A job that runs a workflow: its own condition, what its expressions know, and the caller it is in."""
-
-    condition: object
-    context: dict[str, object]
-    parent: str | None
-    source: SourceRef  # where the calling job is written
-
-
 @dataclasses.dataclass(slots=True)
 class Workflows:
     result: LoadResult
     calls: reusable.Calls
     jobs: list[Job] = dataclasses.field(default_factory=list)
-    conditions: dict[str, object] = dataclasses.field(default_factory=dict)  # a job's own `if:`
-    contexts: dict[str, dict[str, object]] = dataclasses.field(default_factory=dict)  # inputs, matrix values
+    # a job's or caller's own `if:`, and what its expressions know (inputs, matrix values)
+    conditions: dict[str, object] = dataclasses.field(default_factory=dict)
+    contexts: dict[str, dict[str, object]] = dataclasses.field(default_factory=dict)
     # a job's (or caller's) needs, each as the jobs or callers it names: one, or the legs of a matrix
     groups: dict[str, list[tuple[str, ...]]] = dataclasses.field(default_factory=dict)
     ran: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # a caller -> the jobs of its workflow
-    callers: dict[str, Caller] = dataclasses.field(default_factory=dict)
-    parent: dict[str, str] = dataclasses.field(default_factory=dict)  # a called job -> the job that called it
+    callers: dict[str, SourceRef] = dataclasses.field(default_factory=dict)  # a caller -> where it is written
+    parent: dict[str, str] = dataclasses.field(default_factory=dict)  # a called job or caller -> its caller
     known: set[str] = dataclasses.field(default_factory=set)  # every job the files define, also those left out
     docs: dict[str, Document] = dataclasses.field(default_factory=dict)  # the called workflows read
 
@@ -78,13 +69,13 @@ class Workflows:
                     self.parent[leg.id] = parent
                 here.append(leg.id)
                 legs_of.setdefault(prefix + str(job_id), []).append(leg.id)
+                self.conditions[leg.id], self.contexts[leg.id] = raw.get("if"), known
                 inner = self._call(leg, raw, doc, known, chain) if leg.calls else None
                 if inner is not None:
-                    self.callers[leg.id] = Caller(raw.get("if"), known, parent, SourceRef(doc.file, leg.path))
+                    self.callers[leg.id] = SourceRef(doc.file, leg.path)
                     self.ran[leg.id] = inner
                     added += inner
                     continue
-                self.conditions[leg.id], self.contexts[leg.id] = raw.get("if"), known
                 self.jobs.append(leg)
                 added.append(leg.id)
         for key in here:  # a need names a job, and so all its legs
@@ -111,12 +102,12 @@ class Workflows:
             callers, key = [], job.id
             while key in self.parent:
                 key = self.parent[key]
-                callers.insert(0, self.callers[key].source)
+                callers.insert(0, self.callers[key])
             job.via = tuple(callers)
             key = job.id
             while not self.groups.get(key) and key in self.parent:
                 key = self.parent[key]
-                job.proceeds_on_failure = job.proceeds_on_failure or _whatever(self.callers[key].condition)
+                job.proceeds_on_failure = job.proceeds_on_failure or runs_whatever_happened(self.conditions[key])
             # a job that needs a caller waits for all the jobs of the workflow it ran
             job.needs = tuple(dict.fromkeys(j for g in self.groups.get(key, ()) for m in g for j in self.ran.get(m, [m])))
 
@@ -140,14 +131,8 @@ def within(context: dict[str, object], lookup: Lookup) -> Lookup:
 def runnable(read: Workflows, lookup: Lookup) -> list[Job]:
     """The jobs a run runs: not those whose condition is false, nor those of a call that does not run, nor
     (unless `always()`) those that need a job or call left out. A call whose jobs all skip still succeeds."""
-    out: set[str] = set()
-    for key, caller in read.callers.items():
-        if caller.condition is not None and decide(caller.condition, within(caller.context, lookup), GITHUB_FUNCTIONS) is False:
-            out.add(key)
-    for job in read.jobs:
-        condition = read.conditions.get(job.id)
-        if condition is not None and decide(condition, within(read.contexts[job.id], lookup), GITHUB_FUNCTIONS) is False:
-            out.add(job.id)
+    out = {key for key, condition in read.conditions.items()
+           if condition is not None and decide(condition, within(read.contexts[key], lookup), GITHUB_FUNCTIONS) is False}
     keys = [*read.callers, *(job.id for job in read.jobs)]  # callers first: their jobs follow them
     changed = True
     while changed:
@@ -156,20 +141,10 @@ def runnable(read: Workflows, lookup: Lookup) -> list[Job]:
             if key in out:
                 continue
             blocked = any(all(m in out for m in group) for group in read.groups.get(key, ()))
-            if read.parent.get(key) in out or blocked and not _always(read, key):
+            if read.parent.get(key) in out or blocked and "always()" not in str(read.conditions[key] or ""):
                 out.add(key)
                 changed = True
     return [job for job in read.jobs if job.id not in out]
-
-
-def _whatever(condition: object) -> bool:
-    """`if: always()` (or failure()/cancelled()): it runs when what it needs failed or was skipped."""
-    return bool(re.search(r"\b(always|failure|cancelled)\(\)", str(condition or "")))
-
-
-def _always(read: Workflows, key: str) -> bool:
-    condition = read.callers[key].condition if key in read.callers else read.conditions.get(key)
-    return "always()" in str(condition or "")
 
 
 def decided(job: Job, read: Workflows, lookup: Lookup) -> Job:

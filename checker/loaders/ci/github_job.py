@@ -41,9 +41,8 @@ def _job(job_id: str, name: str, raw: dict, env: dict[str, str], known: dict[str
     job_env = env_of(raw.get("env"), env, known)
     needs = raw.get("needs")
     needs = (needs,) if isinstance(needs, str) else tuple(str(n) for n in needs) if isinstance(needs, list) else ()
-    condition = str(raw.get("if") or "")
     job = Job(id=name, path=path, needs=needs, continues_on_error=raw.get("continue-on-error") is True,
-              proceeds_on_failure=bool(re.search(r"\b(always|failure|cancelled)\(\)", condition)))  # fmt: skip
+              proceeds_on_failure=runs_whatever_happened(raw.get("if")))  # fmt: skip
     environment = raw.get("environment")
     where = path + ("environment", "name") if isinstance(environment, dict) else path + ("environment",)
     environment = environment.get("name") if isinstance(environment, dict) else environment
@@ -102,6 +101,11 @@ def expand(raw: object, env: dict[str, str], known: dict[str, object], shell: bo
     if shell:
         text = _SHELL_VAR.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), text)
     return text
+
+
+def runs_whatever_happened(condition: object) -> bool:
+    """`if: always()` (or failure()/cancelled()): the job runs when what it needs failed or was skipped."""
+    return bool(re.search(r"\b(always|failure|cancelled)\(\)", str(condition or "")))
 
 
 def text_of(value: object) -> str:

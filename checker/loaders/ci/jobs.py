@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from checker.model import Action, ActionType, Category, FrozenDict, Owner, SourceRef, Stage, Unknown, ci
 from checker.model.commands import DeployCommand, commands, parse_deploy
@@ -233,11 +233,9 @@ class StageBuilder:
 
     def _as_deploy(self, job: Job, action: Action) -> Action:
         """A job with an environment and no deploy command: its work is the deploy (a script the file calls)."""
-        import dataclasses
-
-        return dataclasses.replace(action, type=_type(Category.DEPLOY, ci.SHELL_DEPLOY), environment=job.environment,
-                                   configuration=FrozenDict({"Command": f"the steps of job {job.id}"}),
-                                   role_arn=action.role_arn or job.role or Unknown("the job configures no AWS credentials in the file"))  # fmt: skip
+        return replace(action, type=_type(Category.DEPLOY, ci.SHELL_DEPLOY), environment=job.environment,
+                       configuration=FrozenDict({"Command": f"the steps of job {job.id}"}),
+                       role_arn=action.role_arn or job.role or Unknown("the job configures no AWS credentials in the file"))  # fmt: skip
 
 
 def combinations(axes: dict[str, list], include: list[dict] = (), exclude: list[dict] = ()) -> tuple[list[dict], int | str]:  # type: ignore[assignment]
@@ -282,15 +280,11 @@ def _label(step: Step) -> str:
 
 
 def _with_tier(action: Action, tier: str) -> Action:
-    import dataclasses
-
-    return dataclasses.replace(action, configuration=FrozenDict({**action.configuration, "DeploymentTier": tier}))
+    return replace(action, configuration=FrozenDict({**action.configuration, "DeploymentTier": tier}))
 
 
 def _renumber(action: Action, order: int) -> Action:
-    import dataclasses
-
-    return dataclasses.replace(action, run_order=order)
+    return replace(action, run_order=order)
 
 
 def _aws(script: str) -> bool:

@@ -4,6 +4,7 @@ Beanstalk environments and AppConfig deployment strategies, read from a resource
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 from checker.model import (
@@ -187,6 +188,4 @@ BUILDERS: dict[str, Builder] = {
 
 
 def build(kind: str, values: dict, address: str, source: SourceRef, platform: object = None) -> DeployTarget:
-    import dataclasses
-
     return dataclasses.replace(BUILDERS[kind](Values(values), address, platform), source=source)
