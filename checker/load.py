@@ -279,7 +279,9 @@ def _keep(run: _Run, doc: Document, result: LoadResult) -> None:
     run.problems.extend(result.problems)
     run.files.append(FileSummary(file=doc.file, kind=result.kind, pipelines=len(result.pipelines),
                                  targets=len(result.targets), note=result.note))  # fmt: skip
-    paths = {ref.path for ref in _refs(result.pipelines + result.targets)}
+    # every model node and what holds it: a finding's place and the places of the comments that can cover it
+    # (engine/suppress.py) are then known without reading the file again
+    paths = {ref.path[:cut] for ref in _refs(result.pipelines + result.targets) for cut in range(len(ref.path) + 1)}
     run.index.record(doc.file, doc.spans, paths)
 
 
