@@ -6,28 +6,41 @@ A file that cannot be loaded becomes a PL000 problem with its line; it never sto
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
-from typing import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from checker.loaders import cdk, codepipeline_json
-from checker.loaders.base import LoadOptions, LoadResult
-from checker.loaders.cloudformation import loader as cloudformation
-from checker.loaders.ci import github, gitlab
+from checker.load_file import FileLoad, is_assembly, load_file
+from checker.loaders.base import LoadOptions
 from checker.loaders.terraform import files as terraform_files
-from checker.loaders.terraform import plan as terraform_plan
-from checker.model import LoadProblem, ProblemSeverity, SourceFormat, SourceRef, Workspace
+from checker.model import LoadProblem, ProblemSeverity, Workspace
 from checker.model.workspace import COMMAND_LINE, FileSummary
-from checker.sources.document import Document, open_document
+from checker.sources.document import open_document
 from checker.sources.errors import LoadError
 from checker.sources.positions import SourceIndex, SpanFinder
-
-# The loaders, in the order they are asked whether a file is theirs.
-LOADERS = (terraform_plan, codepipeline_json, cloudformation, github, gitlab)
+from checker.sources.read import note
 
 CANDIDATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 TERRAFORM_SUFFIX = terraform_files.TERRAFORM_SUFFIX
 SKIPPED_DIRECTORIES = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".terraform",
-                       ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".vscode"}  # fmt: skip
+                       ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".vscode", ".pipelint_cache"}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FileUnit:
+    """A file to load on its own (checker.load_file), here or in a worker process."""
+
+    path: str
+    display: str
+    explicit: bool  # named on the command line: a file that is no pipeline definition is worth a warning
+
+
+# Loads the units in their order, one FileLoad each: in this process, or in parallel and cached (checker.runner).
+FileLoader = Callable[[list[FileUnit], LoadOptions], Iterable[FileLoad]]
+
+
+def load_serially(units: list[FileUnit], options: LoadOptions) -> Iterator[FileLoad]:
+    return (load_file(u.path, u.display, u.explicit, options) for u in units)
 
 
 @dataclasses.dataclass(slots=True)
@@ -56,22 +69,31 @@ class _Run:
         """A bug of pipelint's own while reading one file: say so for that file, and go on with the others."""
         self.fail(file, f"pipelint could not load this file (internal error: {type(error).__name__}: {error})")
 
+    def absorb(self, loaded: FileLoad) -> None:
+        self.pipelines += loaded.pipelines
+        self.targets += loaded.targets
+        self.problems += loaded.problems
+        self.files += loaded.files
+        self.disk.update(loaded.disk)
+        self.reads.update((file, list(read)) for file, read in loaded.reads)
+        self.called_only.update(loaded.called_only)
+        self.declared.update(loaded.declared)
+        for file, spans in loaded.spans:
+            self.index.add(file, spans)
 
-def load_workspace(paths: list[str], options: LoadOptions | None = None) -> Workspace:
+
+def load_workspace(paths: list[str], options: LoadOptions | None = None, *,
+                   load_files: FileLoader = load_serially) -> Workspace:  # fmt: skip
     run = _Run(options or LoadOptions(), SourceIndex(lambda file: _reopen(run, file)))
     run.modules = _terraform_modules(run, paths)
-    for path in paths:
-        if not os.path.exists(path):
-            run.fail(path, "no such file or directory")
-        elif os.path.isdir(path):
-            for file, display in _walk(run, path):
-                _load_file(run, file, display, explicit=False)
-        elif path.endswith(TERRAFORM_SUFFIX) or terraform_files.is_variables_file(path):
-            _load_terraform(run, os.path.dirname(os.path.abspath(path)))
-        elif path.endswith(".tf.json"):
-            _terraform_json(run, os.path.normpath(path))
+    steps = list(_steps(run, paths))
+    units = [step for step in steps if isinstance(step, FileUnit)]
+    loaded = iter(load_files(units, run.options))
+    for step in steps:
+        if isinstance(step, FileUnit):
+            run.absorb(next(loaded))
         else:
-            _load_file(run, path, os.path.normpath(path), explicit=True)
+            step()
     _through_callers(run)
     _unused_parameters(run)
     return Workspace(
@@ -81,6 +103,23 @@ def load_workspace(paths: list[str], options: LoadOptions | None = None) -> Work
         files=tuple(run.files),
         locator=run.index,
     )
+
+
+def _steps(run: _Run, paths: list[str]) -> Iterator[FileUnit | Callable[[], None]]:
+    """What the run does, in order: files to load (in any process), and what only this process can do (Terraform
+    modules, which read each other; problems with the command line's paths)."""
+    for path in paths:
+        note(path)
+        if not os.path.exists(path):
+            yield functools.partial(run.fail, path, "no such file or directory")
+        elif os.path.isdir(path):
+            yield from _walk(run, path)
+        elif path.endswith(TERRAFORM_SUFFIX) or terraform_files.is_variables_file(path):
+            yield functools.partial(_load_terraform, run, os.path.dirname(os.path.abspath(path)))
+        elif path.endswith(".tf.json"):
+            yield functools.partial(_terraform_json, run, os.path.normpath(path))
+        else:
+            yield FileUnit(path, os.path.normpath(path), explicit=True)
 
 
 def _unused_parameters(run: _Run) -> None:
@@ -115,22 +154,24 @@ def _some(names: list[str], shown: int = 3) -> str:
     return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
-def _walk(run: _Run, top: str) -> Iterator[tuple[str, str]]:
+def _walk(run: _Run, top: str) -> Iterator[FileUnit | Callable[[], None]]:
     for directory, subdirectories, files in os.walk(top):
+        note(os.path.join(directory, ""))  # a file added or removed changes what the run reads
         subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED_DIRECTORIES)
-        if "manifest.json" in files and _is_assembly(os.path.join(directory, "manifest.json")):
+        if "manifest.json" in files and is_assembly(os.path.join(directory, "manifest.json")):
             subdirectories[:] = []  # the assembly's manifest says which templates to read
-            yield os.path.join(directory, "manifest.json"), os.path.normpath(os.path.join(directory, "manifest.json"))
+            path = os.path.join(directory, "manifest.json")
+            yield FileUnit(path, os.path.normpath(path), explicit=False)
             continue
         names = sorted(files)
-        _load_terraform(run, os.path.abspath(directory))
+        yield functools.partial(_load_terraform, run, os.path.abspath(directory))
         for name in names:
             path = os.path.join(directory, name)
             suffix = os.path.splitext(name)[1].lower()
             if name.endswith(".tf.json"):
-                _terraform_json(run, os.path.normpath(path))
+                yield functools.partial(_terraform_json, run, os.path.normpath(path))
             elif suffix in CANDIDATE_SUFFIXES and os.path.isfile(path) and not terraform_files.is_variables_file(name):
-                yield path, os.path.normpath(path)
+                yield FileUnit(path, os.path.normpath(path), explicit=False)
 
 
 def _terraform_json(run: _Run, display: str) -> None:
@@ -212,92 +253,6 @@ def _load_terraform(run: _Run, directory: str) -> None:
     run.problems.extend(result.problems)  # what evaluating them found
 
 
-def _is_assembly(path: str) -> bool:
-    try:
-        return cdk.sniff(open_document(path))
-    except LoadError:
-        return False
-
-
-def _load_file(run: _Run, path: str, display: str, explicit: bool) -> None:
-    run.disk[display] = path
-    try:
-        doc = open_document(path, display, run.options.max_file_bytes)
-    except LoadError as error:
-        run.fail(display, _explain(path, error.message), error.line, error.column)
-        return
-    except Exception as error:  # noqa: BLE001 - a reader bug must not hide the other files
-        run.crash(display, error)
-        return
-    try:
-        if cdk.sniff(doc):
-            _load_assembly(run, doc, path, display)
-            return
-        for loader in LOADERS:
-            if loader.sniff(doc):
-                _keep(run, doc, loader.load(doc, run.options))
-                return
-    except Exception as error:  # noqa: BLE001 - a loader bug must not hide the other files
-        run.crash(display, error)
-        return
-    if doc.value is None:
-        run.fail(display, "the file is empty (or holds only comments): it defines no pipeline")
-        return
-    note = _other_format(doc)
-    if note or explicit:
-        message = note or ("not a pipeline definition pipelint reads (CodePipeline JSON, CloudFormation, CDK cloud "
-                           "assembly, Terraform, GitHub Actions, GitLab CI)")
-        run.fail(display, message, severity=ProblemSeverity.WARNING)
-    else:
-        run.files.append(FileSummary(file=display, kind=None, note="not a pipeline definition"))
-
-
-def _load_assembly(run: _Run, doc: Document, path: str, display: str) -> None:
-    run.files.append(FileSummary(file=display, kind=cdk.NAME, note="cloud assembly manifest"))
-    for item in cdk.expand(doc, os.path.dirname(path), os.path.dirname(display)):
-        if isinstance(item, cdk.Missing):
-            run.problems.append(LoadProblem(file=display, message=item.message))
-            continue
-        run.disk[item.display] = item.path
-        try:
-            stack_doc = open_document(item.path, item.display, run.options.max_file_bytes)
-            options = dataclasses.replace(run.options, parameters={**item.parameters, **run.options.parameters})
-            _keep(run, stack_doc, cloudformation.load(stack_doc, options, SourceFormat.CDK))
-        except LoadError as error:
-            run.fail(item.display, error.message, error.line, error.column)
-        except Exception as error:  # noqa: BLE001 - one stack must not hide the others
-            run.crash(item.display, error)
-
-
-def _keep(run: _Run, doc: Document, result: LoadResult) -> None:
-    run.declared.update(result.parameters)
-    run.reads[doc.file] = result.reads
-    if result.called_only:
-        run.called_only.add(doc.file)
-    run.pipelines.extend(result.pipelines)
-    run.targets.extend(result.targets)
-    run.problems.extend(result.problems)
-    run.files.append(FileSummary(file=doc.file, kind=result.kind, pipelines=len(result.pipelines),
-                                 targets=len(result.targets), note=result.note))  # fmt: skip
-    # every model node and what holds it: a finding's place and the places of the comments that can cover it
-    # (engine/suppress.py) are then known without reading the file again
-    paths = {ref.path[:cut] for ref in _refs(result.pipelines + result.targets) for cut in range(len(ref.path) + 1)}
-    run.index.record(doc.file, doc.spans, paths)
-
-
-def _refs(value: object) -> Iterator[SourceRef]:
-    """Every SourceRef inside model objects."""
-    if isinstance(value, SourceRef):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _refs(item)
-    elif dataclasses.is_dataclass(value):
-        for field in dataclasses.fields(value):
-            if field.name == "source" or not isinstance(getattr(value, field.name), (str, int, float, bool, type(None))):
-                yield from _refs(getattr(value, field.name))
-
-
 def _reopen(run: _Run, file: str) -> SpanFinder | None:
     if file in run.finders:
         return run.finders[file]
@@ -305,16 +260,3 @@ def _reopen(run: _Run, file: str) -> SpanFinder | None:
         return open_document(run.disk.get(file, file), file).spans
     except (LoadError, OSError):
         return None
-
-
-def _other_format(doc: Document) -> str | None:
-    value = doc.value
-    if isinstance(value, dict) and "option_settings" in value:
-        return "Elastic Beanstalk .ebextensions settings: not linked to environments by this version of pipelint"
-    return None
-
-
-def _explain(path: str, message: str) -> str:
-    if path.endswith(".snap"):
-        return f"a Jest snapshot (JavaScript), not YAML or JSON; pipelint cannot read pipelines embedded in it ({message})"
-    return message

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from checker.sources.document import Document, open_document
 from checker.sources.errors import LoadError
+from checker.sources.read import is_file
 
 NAME = "cdk"
 
@@ -57,7 +58,7 @@ def expand(doc: Document, disk_dir: str, display_dir: str, seen: set[str] | None
             if not _inside(path, real):
                 found.append(Missing(f"stack {name}: templateFile {relative} is outside the cloud assembly; not read"))
                 continue
-            if not os.path.isfile(path):
+            if not is_file(path):
                 found.append(Missing(f"the cloud assembly lists stack {name} in {relative}, which is not in {display_dir}"))
                 continue
             found.append(StackTemplate(path, os.path.normpath(os.path.join(display_dir, relative)), name, _environment(artifact)))
@@ -67,7 +68,7 @@ def expand(doc: Document, disk_dir: str, display_dir: str, seen: set[str] | None
             if not _inside(manifest, real):
                 found.append(Missing(f"nested assembly {nested} is outside the cloud assembly; not read"))
                 continue
-            if not os.path.isfile(manifest):
+            if not is_file(manifest):
                 found.append(Missing(f"the cloud assembly lists nested assembly {nested}, which is not in {display_dir}"))
                 continue
             try:

@@ -107,6 +107,10 @@ class SourceIndex:
             if span is not None:
                 known[path] = span
 
+    def add(self, file: str, spans: dict[Path, Span]) -> None:
+        """Spans worked out elsewhere (in a worker process, or by an earlier run: the cache)."""
+        self._known.setdefault(file, {}).update(spans)
+
     def locate(self, ref: SourceRef) -> Location | None:
         span = self._known.get(ref.file, {}).get(ref.path) or self._find(ref)
         if span is None:  # the nearest ancestor that has a place

@@ -1,10 +1,18 @@
-"""Reading a file's text, refusing what is not text: too large, binary, or not UTF-8."""
+"""Reading a file's text, refusing what is not text: too large, binary, or not UTF-8.
+
+Every read (and every `is_file` probe) is noted in the `Reads` being recorded, if any, with the file's
+fingerprint: the cache (checker/runner) keeps a result only together with what it was made from, and uses it
+again only while every one of those files is unchanged (or still absent).
+"""
 
 from __future__ import annotations
 
 import codecs
+import hashlib
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from checker.sources.errors import LoadError
 
@@ -18,8 +26,82 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
+class Reads:
+    """The files one piece of work looked at: path -> fingerprint (see `fingerprint`), in the order met."""
+
+    __slots__ = ("files",)
+
+    def __init__(self) -> None:
+        self.files: dict[str, str] = {}
+
+
+_recording: list[Reads] = []  # nested recordings each see every read (a file's load inside a whole run)
+
+
+@contextmanager
+def recording() -> Iterator[Reads]:
+    reads = Reads()
+    _recording.append(reads)
+    try:
+        yield reads
+    finally:
+        _recording.remove(reads)
+
+
+def note(path: str, mark: str | None = None) -> None:
+    """Note that what is being worked out depends on this file (its content, or its absence)."""
+    if _recording:
+        mark = mark or fingerprint(path)
+        for reads in _recording:
+            reads.files.setdefault(path, mark)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def fingerprint(path: str) -> str:
+    """A digest of the file's bytes, or what stands in their place: missing, not a regular file, unreadable.
+    A path ending in a separator stands for a folder's listing: the names in it."""
+    if path.endswith(os.sep):
+        try:
+            return digest("\0".join(sorted(os.listdir(path))).encode("utf-8", "surrogateescape"))
+        except OSError as error:
+            return f"unreadable: {error.strerror}"
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return "missing"
+    except OSError as error:
+        return f"unreadable: {error.strerror}"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"
+    try:
+        with open(path, "rb") as handle:
+            return digest(handle.read())
+    except OSError as error:
+        return f"unreadable: {error.strerror}"
+
+
+def is_file(path: str) -> bool:
+    """os.path.isfile, noted: a result that depends on a file being absent is stale once it appears."""
+    note(path)
+    return os.path.isfile(path)
+
+
 def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The file's text; LoadError for a missing, unreadable, huge, binary or non-UTF-8 file."""
+    try:
+        data = _read_bytes(path, max_bytes)
+    except LoadError:
+        note(path)
+        raise
+    if _recording:
+        note(path, digest(data))
+    return decode(data)
+
+
+def _read_bytes(path: str, max_bytes: int) -> bytes:
     try:
         info = os.stat(path)
     except OSError as error:
@@ -37,7 +119,7 @@ def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
             data = handle.read(max_bytes + 1)
     except OSError as error:
         raise LoadError(f"cannot read the file: {error.strerror or error}") from None
-    return decode(data)
+    return data
 
 
 def decode(data: bytes) -> str:

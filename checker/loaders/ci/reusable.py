@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from checker.model import LoadProblem
 from checker.sources.document import Document, open_document
 from checker.sources.errors import LoadError
+from checker.sources.read import note
 
 MAX_DEPTH = 10  # GitHub: ten levels of workflows, the caller's included
 MAX_WORKFLOWS = 50  # GitHub: fifty distinct workflows in one run
@@ -84,6 +85,7 @@ class Calls:
 
 
 def _read(path: str, caller: str, max_bytes: int) -> Document | LoadError:
+    note(path)  # also when it is missing: the caller's result changes once it appears
     if not os.path.lexists(path):
         return LoadError("no such file")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(caller))))
