@@ -28,6 +28,9 @@ class RuleInfo:
     remediation: str = ""  # the docs' "Use instead" section
     enabled: bool
     options: Mapping[str, object] = field(default_factory=dict)
+    # False for another tool's checks of whole files (cfn-lint's, `lint --cfn-lint`): their findings belong to no
+    # rule × pipeline evaluation, so pipeline × rule tables have no column for them
+    per_pipeline: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

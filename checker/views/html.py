@@ -160,7 +160,7 @@ def _header(report: Report, table: list[Row]) -> str:
     severities = ", ".join(f"{by_severity[s]} {s.value}" for s in reversed(Severity) if by_severity[s]) or "none"
     errors = sum(1 for p in report.problems if p.severity is ProblemSeverity.ERROR)
     checked = "pipelines found" if kind == "none" else "pipelines checked"
-    stats = [(len(table), checked), (sum(1 for r in report.rules if r.enabled), "rules enabled"),
+    stats = [(len(table), checked), (sum(1 for r in report.rules if r.enabled and r.per_pipeline), "rules enabled"),
              (len(active), f"findings ({severities})"), (len(report.suppressed), "suppressed or exempted"),
              (len(report.problems), f"load problems ({errors} error{'' if errors == 1 else 's'})")]  # fmt: skip
     cards = "".join(f'<div class="stat"><b>{n}</b><span>{esc(label)}</span></div>' for n, label in stats)

@@ -235,12 +235,25 @@ def problems_section(report: Report) -> str:
     parts = [_loaded(report)]
     evaluated = {id(f) for e in report.evaluations for f in e.findings}
     loose = [f for f in report.findings if id(f) not in evaluated]
-    if loose:
-        rows = "".join(f"<tr><td>{where(f.location, f.ref)}</td><td>{severity(f.severity)}</td><td>{esc(f.code)}"
-                       f"<br><small>{esc(f.name)}</small></td><td>{esc(f.message)}</td></tr>" for f in loose)
-        parts.append("<h3>Findings about the run itself</h3><table><thead><tr><th>Where</th><th>Severity</th>"
-                     f"<th>Code</th><th>Finding</th></tr></thead><tbody>{rows}</tbody></table>")  # fmt: skip
+    # another tool's checks of whole files (cfn-lint's, with --cfn-lint) are not about the run: a table of their own
+    files = [f for f in loose if _about_files(report, f)]
+    run = [f for f in loose if not _about_files(report, f)]
+    for title, chosen in (("Findings about the run itself", run), ("Findings about whole files (cfn-lint)", files)):
+        if chosen:
+            parts.append(f"<h3>{title}</h3>{_loose_table(chosen)}")
     return "".join(parts)
+
+
+def _about_files(report: Report, finding: Finding) -> bool:
+    rule = report.rule(finding.code)
+    return rule is not None and not rule.per_pipeline
+
+
+def _loose_table(findings: list[Finding]) -> str:
+    rows = "".join(f"<tr><td>{where(f.location, f.ref)}</td><td>{severity(f.severity)}</td><td>{esc(f.code)}"
+                   f"<br><small>{esc(f.name)}</small></td><td>{esc(f.message)}</td></tr>" for f in findings)
+    return ("<table><thead><tr><th>Where</th><th>Severity</th><th>Code</th><th>Finding</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")  # fmt: skip
 
 
 def _loaded(report: Report) -> str:

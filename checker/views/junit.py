@@ -3,8 +3,9 @@
 Outcomes map onto what every JUnit consumer understands: failed → <failure>, a rule that crashed (PL001)
 → <error>, not applicable and disabled → <skipped>. Unknown is skipped too, but with an `outcome` property
 and an "unknown:" message, so that nobody takes it for "does not apply". Exempted and passed are passing
-cases that say why in <system-out>. Inputs that could not be loaded (PL000) and expired exemptions
-(PL002) get their own suite, "pipelint: inputs".
+cases that say why in <system-out>. Inputs that could not be loaded (PL000), expired exemptions (PL002) and
+another tool's checks of whole files (cfn-lint's, `lint --cfn-lint`: a case per rule and file, as cfn-lint's
+own JUnit has a case per rule) get their own suite, "pipelint: inputs".
 
 A case fails as the exit code does: only for an active finding at or above `report.fail_on` (--fail-on). A
 rule that failed with findings below it (an info-level PL501 under the default `high`, say) is a passing case
@@ -198,11 +199,13 @@ def _inputs_suite(report: Report) -> ET.Element | None:
     for problem in report.problems:
         by_file.setdefault(problem.file, []).append(problem)
     expired = [f for f in report.findings if f.code == "PL002"]
-    if not by_file and not expired:
+    checked = _file_checks(report)
+    if not by_file and not expired and not checked:
         return None
     suite = _element("testsuite", name=INPUTS)
     suite.extend(_problem_case(file, problems) for file, problems in by_file.items())
     suite.extend(_expired_case(report, finding) for finding in expired)
+    suite.extend(_file_check_case(report, findings) for findings in checked)
     _set_counts(suite, list(suite))
     return suite
 
@@ -229,4 +232,31 @@ def _expired_case(report: Report, finding: Finding) -> ET.Element:
     else:
         case.append(_element("failure", _findings_text([finding]), message=finding.message,
                              type=finding.severity.value))  # fmt: skip
+    return case
+
+
+def _file_checks(report: Report) -> list[list[Finding]]:
+    """The findings of no rule × pipeline evaluation (cfn-lint's), PL002 aside, grouped by rule and file."""
+    evaluated = {id(f) for e in report.evaluations for f in e.findings}
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for finding in report.findings:
+        if finding.code != "PL002" and id(finding) not in evaluated:
+            groups.setdefault((finding.code, finding.ref.file), []).append(finding)
+    return list(groups.values())
+
+
+def _file_check_case(report: Report, findings: list[Finding]) -> ET.Element:
+    first = findings[0]
+    active = _active(findings)
+    line = next((f.location.line for f in active or findings if f.location is not None), None)
+    case = _element("testcase", classname="pipelint.inputs", name=f"{first.code} {first.name}: {first.ref.file}",
+                    file=first.ref.file, line=line)  # fmt: skip
+    if not active:
+        case.append(_element("system-out", _exempted_text(findings)))
+    elif _below_fail_on(report, active):
+        case.extend(_passed_below(report, _findings_text(active) + suppressed_note(findings)))
+    else:
+        message = active[0].message if len(active) == 1 else f"{len(active)} findings; the first: {active[0].message}"
+        text = _findings_text(active) + suppressed_note(findings) + how_to_fix(report.rule(first.code))
+        case.append(_element("failure", text, message=message, type=max(f.severity for f in active).value))
     return case

@@ -65,8 +65,9 @@ def rows(report: Report) -> list[Row]:
 
 
 def columns(report: Report) -> list[RuleInfo]:
-    """The rules that ran (disabled ones are left out of tables)."""
-    return [r for r in report.rules if r.enabled]
+    """The rules that ran over pipelines (disabled ones, and another tool's checks of whole files, are left out
+    of tables)."""
+    return [r for r in report.rules if r.enabled and r.per_pipeline]
 
 
 def controls(report: Report, table: list[Row]) -> list[ControlRow]:

@@ -126,6 +126,10 @@ def _descriptor(rule: RuleInfo) -> dict[str, Any]:
         # a load problem is an error or a warning, but GitHub reads security-severity from the rule only:
         # the result's level says which, and the rule stays out of the security view
         properties["tags"] = ["ci-cd", "input"]
+    elif not rule.per_pipeline:
+        # another tool's checks of whole files (cfn-lint's, with --cfn-lint) say whether a template is valid, not
+        # whether a deploy is safe: they stay out of GitHub's security view
+        properties["tags"] = ["ci-cd", "template"]
     else:
         properties["security-severity"] = SECURITY_SEVERITY[rule.severity]
     summary = rule.summary or rule.name
