@@ -1,17 +1,22 @@
-"""Benchmark: `pipelint lint` (all rules) over N generated CloudFormation pipeline templates, against merely
-parsing the same files with PyYAML's C loader, and against cfn-lint. All are timed as whole processes
-(interpreter start included); pipelint and the parse floor alternately, `--runs` times each, medians compared.
-cfn-lint lints a few templates a second, so it runs once over the first `--cfn-lint-sample` of the same files
-(0: all of them) and the comparison is by throughput (templates/s).
+"""Benchmark: `pipelint lint` (all rules) over generated estates of CloudFormation pipeline templates, against
+merely parsing the same files with PyYAML's C loader, and against cfn-lint.
 
-    python benchmarks/bench.py --templates 1000 --runs 5 --cfn-lint-sample 100
-    python benchmarks/bench.py --command show       # loading and analysis only
+    python benchmarks/bench.py                                   # N = 100, 1,000 and 10,000
+    python benchmarks/bench.py --sizes 1000 --runs 5 --cfn-lint-sample 100
+
+An estate of N templates is N/100 repositories of 100 templates each (160-310 lines). For each N it prints the
+parse floor, pipelint with an empty cache (`--no-cache`: every file loaded, every rule run) and with a warm one
+(the same command again), the throughput, and the peak memory of pipelint's largest process. Every figure is a
+whole process (interpreter start included), timed `--runs` times alternately, medians compared. pipelint runs
+with its default --jobs (the machine's cores); the floor is one process, as a parser is. cfn-lint lints a few
+templates a second, so it runs once over the first `--cfn-lint-sample` files and is compared by throughput. Last,
+one template in a fresh process, pipelint against cfn-lint, and the issue's targets checked.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import shutil
 import statistics
 import subprocess
@@ -39,70 +44,127 @@ def tagged(loader, suffix, node):
     return loader.construct_mapping(node, deep=True)
 Loader.add_multi_constructor("!", tagged)
 count = 0
-for path in sorted(glob.glob(sys.argv[1] + "/*.yaml")):
+for path in sorted(glob.glob(sys.argv[1] + "/**/*.yaml", recursive=True)):
     with open(path, encoding="utf-8") as handle:
         yaml.load(handle.read(), Loader=Loader)
     count += 1
 print(count)
 """
 
+# Runs a command and prints the peak resident memory of the largest process it started (KiB, Linux).
+PEAK = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
 
-def timed(command: list[str]) -> float:
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     if result.returncode not in (0, 1):
         sys.exit(f"benchmark command failed ({result.returncode}): {' '.join(command)}\n{result.stderr[-2000:]}")
     return elapsed
 
 
-def cfn_lint(paths: list[Path], sample: int) -> tuple[int, float] | None:
-    """cfn-lint over the first `sample` files (all when 0): (files, seconds), or None when it is not installed."""
-    command = shutil.which("cfn-lint")
+def peak_mb(command: list[str], env: dict[str, str]) -> float:
+    result = subprocess.run([sys.executable, "-c", PEAK, *command], cwd=ROOT, capture_output=True, text=True,
+                            env=env, check=True)  # fmt: skip
+    return int(result.stdout.strip()) / 1024
+
+
+def cfn_lint(paths: list[Path]) -> float | None:
+    """Seconds cfn-lint takes over these files, or None when it is not installed."""
+    command = shutil.which("cfn-lint") or (shutil.which("cfn-lint", path=os.path.dirname(sys.executable)))
     if command is None:
         return None
-    chosen = paths[:sample] if sample else paths
     start = time.perf_counter()
-    subprocess.run([command, *map(str, chosen)], cwd=ROOT, capture_output=True, text=True)  # exit codes 0-14 normal
-    return len(chosen), time.perf_counter() - start
+    subprocess.run([command, *map(str, paths)], cwd=ROOT, capture_output=True, text=True)  # exit codes 0-14 normal
+    return time.perf_counter() - start
+
+
+def measure(size: int, runs: int, folder: Path, env: dict[str, str]) -> dict[str, float]:
+    estate = folder / f"estate-{size}"
+    paths = write(estate, size, per_folder=100)
+    lines = sum(p.read_text().count("\n") for p in paths) / size
+    floor = [sys.executable, "-c", PYYAML_FLOOR, str(estate)]
+    lint = [sys.executable, "-m", "checker", "lint", str(estate), "-f", "json", "-o", os.devnull, "--no-progress"]
+    cold, warm = [*lint, "--no-cache"], lint
+    timed(floor, env), timed(cold, env)  # the file cache and the bytecode, warmed
+    floors, colds, warms = [], [], []
+    cache = folder / f"cache-{size}"
+    warm_env = {**env, "PIPELINT_CACHE_DIR": str(cache)}
+    timed(warm, warm_env)  # fills the cache
+    for _ in range(runs):
+        floors.append(timed(floor, env))
+        colds.append(timed(cold, env))
+        warms.append(timed(warm, warm_env))
+    shutil.rmtree(cache, ignore_errors=True)
+    return {"size": size, "lines": lines, "floor": statistics.median(floors), "cold": statistics.median(colds),
+            "warm": statistics.median(warms), "peak": peak_mb(cold, env), "paths": paths}  # fmt: skip
+
+
+def one_template(folder: Path, env: dict[str, str], runs: int) -> tuple[float, float | None]:
+    template = next(folder.glob("estate-*/repo-000/pipeline-00000.yaml"))
+    command = [sys.executable, "-m", "checker", "lint", str(template), "--no-cache", "-o", os.devnull]
+    ours = statistics.median(timed(command, env) for _ in range(max(runs, 5)))
+    theirs = [cfn_lint([template]) for _ in range(3)]
+    return ours, (statistics.median(theirs) if theirs[0] is not None else None)  # type: ignore[type-var]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--templates", type=int, default=1000, help="how many templates to generate (default 1000)")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs of each command (default 5)")
-    parser.add_argument("--command", default="lint", choices=("lint", "show"), help="what pipelint does (default lint)")
-    parser.add_argument("--format", default="json", choices=("json", "text"), help="pipelint's output format")
+    parser.add_argument("--sizes", default="100,1000,10000", help="estate sizes in templates (default 100,1000,10000)")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each command (default 3)")
     parser.add_argument("--cfn-lint-sample", type=int, default=100, metavar="N",
-                        help="cfn-lint lints the first N templates (default 100; 0: all; -1: skip cfn-lint)")
+                        help="cfn-lint lints the first N templates of the largest estate up to 1,000 (default 100; "
+                             "-1: skip cfn-lint)")  # fmt: skip
     args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    env = {**os.environ, "PIPELINT_NO_CACHE": ""}
+    env.pop("PIPELINT_NO_CACHE")
+    jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     with tempfile.TemporaryDirectory(prefix="pipelint-bench-") as directory:
-        paths = write(Path(directory), args.templates)
-        lines = sum(p.read_text().count("\n") for p in paths)
-        floor = [sys.executable, "-c", PYYAML_FLOOR, directory]
-        ours = [sys.executable, "-m", "checker", args.command, directory, "--format", args.format, "--output", "/dev/null"]
-        timed(floor), timed(ours)  # warm the file cache and the bytecode
-        floor_times, our_times = [], []
-        for _ in range(args.runs):
-            floor_times.append(timed(floor))
-            our_times.append(timed(ours))
-        ratios = [o / f for o, f in zip(our_times, floor_times)]
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # before cfn-lint runs
-        reference = cfn_lint(paths, args.cfn_lint_sample) if args.cfn_lint_sample >= 0 else None
-    floor_median, our_median = statistics.median(floor_times), statistics.median(our_times)
-    what = f"pipelint {args.command} --format {args.format}"
-    print(f"templates: {args.templates} ({lines / args.templates:.0f} lines on average), {args.runs} runs each, medians")
-    print(f"{'PyYAML C loader parse only':34s}: {floor_median:8.3f} s  ({args.templates / floor_median:6.0f} templates/s)")
-    print(f"{what:34s}: {our_median:8.3f} s  ({args.templates / our_median:6.0f} templates/s)")
-    print(f"{'ratio pipelint / parse':34s}: {statistics.median(ratios):8.2f}x  (runs: {', '.join(f'{r:.2f}' for r in ratios)})")
-    if reference is not None:
-        files, seconds = reference
-        print(f"{f'cfn-lint on {files} of the templates':34s}: {seconds:8.3f} s  ({files / seconds:6.1f} templates/s)")
-        speedup = (seconds / files) / (our_median / args.templates)
-        print(f"{'pipelint speed-up over cfn-lint':34s}: {speedup:8.1f}x  (by throughput)")
+        folder = Path(directory)
+        results = [measure(size, args.runs, folder, env) for size in sizes]
+        reference = [r for r in results if r["size"] <= 1000] or results
+        sample = reference[-1]["paths"][: args.cfn_lint_sample] if args.cfn_lint_sample > 0 else []
+        cfn_seconds = cfn_lint(sample) if sample else None
+        single, single_cfn = one_template(folder, env, args.runs)
+    print(f"{jobs} core(s); pipelint --jobs {jobs} (its default); {args.runs} runs each, medians; whole processes")
+    print(f"{'templates':>9} {'lines':>6} {'parse floor':>12} {'pipelint':>10} {'x floor':>8} {'templates/s':>12} "
+          f"{'warm cache':>11} {'cold/warm':>10} {'peak MB':>8}")  # fmt: skip
+    for r in results:
+        print(f"{r['size']:>9} {r['lines']:>6.0f} {r['floor']:>10.2f} s {r['cold']:>8.2f} s {r['cold'] / r['floor']:>7.2f}x "
+              f"{r['size'] / r['cold']:>12.0f} {r['warm']:>9.2f} s {r['cold'] / r['warm']:>9.1f}x {r['peak']:>8.0f}")  # fmt: skip
+    by_size = {r["size"]: r for r in results}
+    checks = []
+    if 1000 in by_size and 10000 in by_size:
+        growth = by_size[10000]["cold"] / by_size[1000]["cold"]
+        print(f"scaling 1,000 -> 10,000 templates: pipelint x{growth:.2f}, parse floor "
+              f"x{by_size[10000]['floor'] / by_size[1000]['floor']:.2f}")  # fmt: skip
+        checks += [("time grows at most 11x from N=1,000 to N=10,000", growth <= 11),
+                   ("peak memory at N=10,000 under 500 MB", by_size[10000]["peak"] < 500)]  # fmt: skip
+    speedup = None
+    if cfn_seconds is not None:
+        ours = reference[-1]
+        speedup = (cfn_seconds / len(sample)) / (ours["cold"] / ours["size"])
+        print(f"cfn-lint: {len(sample)} templates in {cfn_seconds:.1f} s ({len(sample) / cfn_seconds:.1f} templates/s); "
+              f"pipelint at N={ours['size']}: {ours['size'] / ours['cold']:.0f} templates/s, {speedup:.0f}x faster")  # fmt: skip
     else:
-        print("cfn-lint                          : not run (not installed, or --cfn-lint-sample -1)")
-    print(f"{'peak memory (pipelint, parse)':34s}: {peak:8.0f} MB")
+        print("cfn-lint: not run (not installed, or --cfn-lint-sample -1)")
+    cfn_text = f"; cfn-lint {single_cfn:.2f} s ({single_cfn / single:.1f}x)" if single_cfn else ""
+    print(f"one template, fresh process: pipelint lint {single:.3f} s{cfn_text}")
+    if 1000 in by_size:
+        r = by_size[1000]
+        checks += [("N=1,000: within 2x of the parse floor", r["cold"] / r["floor"] <= 2),
+                   ("N=1,000: warm cache at least 10x faster than cold", r["cold"] / r["warm"] >= 10)]  # fmt: skip
+        if speedup is not None:
+            checks.append(("N=1,000: at least 50x cfn-lint's throughput", speedup >= 50))
+    checks.append(("one template under 300 ms", single < 0.3))
+    for what, ok in checks:
+        print(f"  [{'pass' if ok else 'FAIL'}] {what}")
 
 
 if __name__ == "__main__":

@@ -166,11 +166,14 @@ Resources:
 """ + "\n".join(stages) + "\n"
 
 
-def write(directory: Path, count: int) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
+def write(directory: Path, count: int, per_folder: int = 0) -> list[Path]:
+    """`count` templates in `directory`; with `per_folder`, that many in each of repo-000, repo-001, ... (an
+    estate of repositories)."""
     paths = []
     for index in range(count):
-        path = directory / f"pipeline-{index:05d}.yaml"
+        folder = directory / f"repo-{index // per_folder:03d}" if per_folder else directory
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"pipeline-{index:05d}.yaml"
         path.write_text(template(index))
         paths.append(path)
     return paths

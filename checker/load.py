@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 
 from checker.load_file import FileLoad, is_assembly, load_file
@@ -23,7 +24,12 @@ from checker.sources.read import note
 CANDIDATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 TERRAFORM_SUFFIX = terraform_files.TERRAFORM_SUFFIX
 SKIPPED_DIRECTORIES = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".terraform",
-                       ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".vscode", ".pipelint_cache"}  # fmt: skip
+                       ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea", ".vscode", ".devcontainer"}  # fmt: skip
+# Files a folder scan passes over: well-known tool settings that are never pipelines, some written in JSON with
+# comments (tsconfig.json in every TypeScript CDK app), which would otherwise be a PL000 error. Named on the
+# command line, they are read like any file.
+SKIPPED_FILES = re.compile(r"(ts|js)config(\..+)?\.json|\.eslintrc\.json|package(-lock)?\.json|composer\.json|"
+                           r"devcontainer\.json|\.prettierrc\.json|renovate\.json|\.babelrc\.json")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -170,7 +176,8 @@ def _walk(run: _Run, top: str) -> Iterator[FileUnit | Callable[[], None]]:
             suffix = os.path.splitext(name)[1].lower()
             if name.endswith(".tf.json"):
                 yield functools.partial(_terraform_json, run, os.path.normpath(path))
-            elif suffix in CANDIDATE_SUFFIXES and os.path.isfile(path) and not terraform_files.is_variables_file(name):
+            elif (suffix in CANDIDATE_SUFFIXES and not SKIPPED_FILES.fullmatch(name) and os.path.isfile(path)
+                  and not terraform_files.is_variables_file(name)):  # fmt: skip
                 yield FileUnit(path, os.path.normpath(path), explicit=False)
 
 

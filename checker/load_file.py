@@ -152,13 +152,16 @@ def _keep(out: _Out, doc: Document, result: LoadResult) -> None:
 
 
 def _refs(value: object) -> Iterator[SourceRef]:
-    """Every SourceRef inside model objects."""
+    """Every SourceRef inside model objects, and those of an action's configuration keys."""
     if isinstance(value, SourceRef):
         yield value
     elif isinstance(value, (list, tuple)):
         for item in value:
             yield from _refs(item)
     elif dataclasses.is_dataclass(value):
+        where = getattr(value, "configuration_source", None)
+        if where is not None and isinstance(value.configuration, dict):  # rules point at configuration keys
+            yield from (where.child(key) for key in value.configuration)
         for field in dataclasses.fields(value):
             if field.name == "source" or not isinstance(getattr(value, field.name), (str, int, float, bool, type(None))):
                 yield from _refs(getattr(value, field.name))

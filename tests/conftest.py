@@ -12,6 +12,13 @@ SAMPLES = ROOT / "sample_pipelines"
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
+@pytest.fixture(autouse=True)
+def _no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run pipelint without its cache (a test that patches pipelint must see it run), in-process and in
+    the processes they start; tests/test_runner.py turns it on, in a folder of its own, where it is the subject."""
+    monkeypatch.setenv("PIPELINT_NO_CACHE", "1")
+
+
 @pytest.fixture
 def corpus() -> Path:
     if not CORPUS.is_dir():

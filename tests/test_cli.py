@@ -136,7 +136,7 @@ def test_a_path_that_does_not_exist(tmp_path):
 
 
 def test_a_directory_with_no_pipelines_exits_0_with_a_clear_message(tmp_path):
-    (tmp_path / "package.json").write_text('{"name": "web", "version": "1.0.0"}')
+    (tmp_path / "settings.json").write_text('{"name": "web", "version": "1.0.0"}')
     (tmp_path / "notes.txt").write_text("nothing here")
     for command in ("show", "lint"):
         result = run_cli(command, str(tmp_path))
@@ -187,3 +187,16 @@ def test_a_param_no_scanned_file_declares_is_a_warning_not_an_error(tmp_path):
     assert not [r for r in run["results"] if r["ruleId"] == "PL000"]  # a result needs a place in a file
     (note,) = run["invocations"][0]["toolExecutionNotifications"]
     assert note["level"] == "warning" and note["message"]["text"].startswith("--param Enviroment:")
+
+
+def test_a_folder_scan_passes_over_tool_settings_in_json_with_comments(tmp_path):
+    (tmp_path / "tsconfig.json").write_text('{\n  // TypeScript allows comments\n  "strict": true\n}\n')
+    (tmp_path / "tsconfig.build.json").write_text("{ // also\n}\n")
+    (tmp_path / "package.json").write_text("not json at all")
+    (tmp_path / "pipeline.json").write_text((SAMPLES / "02-prod-without-approval" / "codepipeline.json").read_text())
+    scanned = run_cli("lint", str(tmp_path), "-f", "json")
+    assert scanned.returncode == 1, scanned.stderr
+    report = json.loads(scanned.stdout)
+    assert report["problems"] == [] and {p["file"] for p in report["pipelines"]} == {str(tmp_path / "pipeline.json")}
+    named = run_cli("lint", str(tmp_path / "tsconfig.json"))  # named: read like any file
+    assert named.returncode == 2 and "tsconfig.json:2:3: error PL000 invalid JSON" in named.stdout

@@ -6,36 +6,13 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TextIO
 
+from checker.cli.output import UsageError, output
 from checker.engine.report import EXIT_OK, Report
 from checker.policy.model import Policy
 from checker.rules.registry import by_code, catalog
 from checker.views import rules as rules_view
 from checker.views.style import Style
-
-
-class UsageError(Exception):
-    """A command-line value that cannot be used (exit code 2)."""
-
-
-@contextmanager
-def output(path: str | None) -> Iterator[TextIO]:
-    if not path:
-        yield sys.stdout
-        return
-    try:
-        # a lone surrogate from a JSON escape in an input must not cost the report: write it as a replacement
-        stream = open(path, "w", encoding="utf-8", errors="replace")  # noqa: SIM115
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
-    with stream:
-        try:
-            yield stream
-        except OSError as error:
-            raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 SUFFIXES = {".txt": "text", ".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown",
@@ -79,8 +56,10 @@ def _writable(path: str) -> None:
         raise UsageError(f"cannot write {path}: permission denied")
 
 
-def write_reports(report: Report, targets: list[tuple[str, str | None]], *, show_unknown: bool) -> None:
-    """Render every report first, so that a failing reporter leaves no half-written set of files."""
+def render_reports(report: Report, targets: list[tuple[str, str | None]], *,
+                   show_unknown: bool) -> tuple[list[tuple[str | None, str]], str | None]:  # fmt: skip
+    """Every report rendered, first, so that a failing reporter leaves no half-written set of files; and the
+    summary line to print when none of them goes to standard output."""
     from checker.views.formats import render
     from checker.views.lint import summary
 
@@ -88,17 +67,10 @@ def write_reports(report: Report, targets: list[tuple[str, str | None]], *, show
     for fmt, path in targets:
         style = Style.for_stream(sys.stdout) if path is None else Style(False)
         rendered.append((path, render(report, fmt, style=style, show_unknown=show_unknown)))
-    failed = []
-    for path, text in rendered:
-        try:
-            with output(path) as stream:
-                stream.write(text)
-        except UsageError as error:  # the others are still written; the run exits 2
-            failed.append(str(error))
+    said = None
     if all(path is not None for path, _ in rendered):
-        print(summary(report) + " Wrote " + ", ".join(f"{p} ({f})" for f, p in targets) + ".")
-    if failed:
-        raise UsageError("; ".join(failed))
+        said = summary(report) + " Wrote " + ", ".join(f"{p} ({f})" for f, p in targets) + "."
+    return rendered, said
 
 
 def codes(values: list[str], option: str) -> tuple[str, ...]:

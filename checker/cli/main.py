@@ -7,28 +7,17 @@ command line or policy was wrong, a rule failed (PL001), or pipelint itself fail
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING
 
 from checker import __version__
-from checker.analysis.core import Analysis
-from checker.load import load_workspace
-from checker.loaders.base import LoadOptions
-from checker.loaders.params import ParameterError, collect
-from checker.cli import commands
-from checker.engine import baseline as baseline_file
-from checker.engine.baseline import Baseline, BaselineError
-from checker.engine.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from checker.engine.run import lint
-from checker.model import Severity, SuppressionKind, Workspace
-from checker.policy.errors import PolicyError
-from checker.rules.registry import RulePackError
+from checker.cli import EXIT_ERROR, EXIT_OK, SEVERITIES
 from checker.sources.read import MAX_FILE_BYTES
-from checker.views import show
 from checker.views.formats import FORMATS
-from checker.views.problems import problems_text
-from checker.views.style import Style
+
+if TYPE_CHECKING:
+    from checker.runner.cache import Cache
 
 DESCRIPTION = """\
 Check AWS deployment pipelines for safe multi-environment practice.
@@ -104,6 +93,25 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--max-file-size", type=_megabytes, default=MAX_FILE_BYTES / 1048576, metavar="MB",
         help=f"skip (with a PL000 error) files larger than this (default: {MAX_FILE_BYTES // 1048576} MB)",
     )  # fmt: skip
+    speed = parser.add_argument_group("speed (the results are the same whatever these say)")
+    speed.add_argument(
+        "--jobs", "-j", type=_jobs, default=0, metavar="N",
+        help="load files in N processes (default: the machine's cores; 1: in this process)",
+    )  # fmt: skip
+    speed.add_argument(
+        "--no-cache", action="store_true",
+        help="neither use nor fill the cache (also: PIPELINT_NO_CACHE=1). The cache keeps each file's load, and each lint run's reports, under "
+             "a digest of pipelint's code, the options and every file read: a file changed, added or removed is "
+             "read again, and an unchanged set of files is reported again at once",
+    )  # fmt: skip
+    speed.add_argument(
+        "--cache-dir", metavar="DIR", default=None,
+        help="the cache folder (default: $PIPELINT_CACHE_DIR, else $XDG_CACHE_HOME/pipelint, else "
+             "~/.cache/pipelint). Keep it out of the repository you lint: entries are trusted",
+    )  # fmt: skip
+    speed.add_argument("--no-progress", action="store_true",
+                       help="no progress bar (one is drawn on standard error, on a terminal, once a run has taken a "
+                            "second)")  # fmt: skip
 
 
 def _megabytes(text: str) -> float:
@@ -113,6 +121,16 @@ def _megabytes(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of megabytes") from None
     if not 0 < value <= 100_000:
         raise argparse.ArgumentTypeError(f"{text} MB: give a size above 0 and at most 100000")
+    return value
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes") from None
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"{value}: give a number of processes from 1 to 256")
     return value
 
 
@@ -154,7 +172,7 @@ def parser() -> argparse.ArgumentParser:
     lint_cmd.add_argument("--ignore", action="append", default=[], metavar="CODES",
                           help="do not run rules with these codes or prefixes, comma-separated; adds to the "
                                "policy's. The most specific prefix wins, as in ruff")  # fmt: skip
-    lint_cmd.add_argument("--fail-on", choices=[s.value for s in Severity], default="high", metavar="SEVERITY",
+    lint_cmd.add_argument("--fail-on", choices=SEVERITIES, default="high", metavar="SEVERITY",
                           help="exit 1 when a finding has this severity or higher: info, low, medium, high, "
                                "critical (default: high)")  # fmt: skip
     lint_cmd.add_argument("--exit-zero", action="store_true",
@@ -162,6 +180,13 @@ def parser() -> argparse.ArgumentParser:
                                "PL001 still exit 2)")  # fmt: skip
     lint_cmd.add_argument("--hide-unknown", action="store_true",
                           help="text output: do not list the evaluations the files leave unknown")
+    from checker.integrations.cfn_lint import CfnLintOption  # light: cfn-lint itself is imported only when run
+
+    lint_cmd.add_argument("--cfn-lint", action=CfnLintOption,
+                          help="also run cfn-lint's own checks on the CloudFormation/SAM templates read: each match "
+                               "is a CFN-<id> finding (error: high, warning: medium, informational: info) that "
+                               "counts for --fail-on; cfn-lint's .cfnlintrc applies. Needs "
+                               "pip install 'pipelint[cfn-lint]'")  # fmt: skip
     from checker.cli.run import add_parser as add_run
 
     add_run(commands, _common)
@@ -211,64 +236,58 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         if args.command == "rules":
-            return commands.rules(args)
-        return _run(args)
-    except (ParameterError, PolicyError, RulePackError, BaselineError, commands.UsageError) as error:
-        print(f"pipelint: {error}", file=sys.stderr)
-        return EXIT_ERROR
+            from checker.cli.commands import rules
+
+            return rules(args)
+        cache, key = _cache(args)
+        if key is not None:
+            from checker.cli.output import replay
+            from checker.runner.runs import cached_run
+
+            record = cached_run(cache, key)
+            if record is not None:  # nothing the run read has changed: its reports, without loading pipelint
+                return replay(record)
+        from checker.cli.lint import execute
+
+        return execute(args, cache, key)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:  # noqa: BLE001 - the user sees a message, not a traceback
-        if type(error).__name__ in ("CannotRun", "RealAwsRefused"):  # the executor's refusals: plain messages
+        if _said_to_user(error):
             print(f"pipelint: {error}", file=sys.stderr)
             return EXIT_ERROR
         print(f"pipelint: internal error ({type(error).__name__}: {error}); please report it", file=sys.stderr)
         return EXIT_ERROR
 
 
-def _run(args: argparse.Namespace) -> int:
-    options = LoadOptions(parameters=collect(args.param, args.params), max_file_bytes=int(args.max_file_size * 1048576),
-                          var_files=tuple(args.var_files))  # fmt: skip
-    if args.command == "run":
-        from checker.cli.run import run
+def _cache(args: argparse.Namespace) -> tuple[Cache | None, str | None]:
+    """The cache (None with --no-cache, or when its folder cannot be used), and the key of this run in it:
+    a lint run that writes nothing else (no --write-baseline) and asks nothing outside pipelint (--cfn-lint)."""
+    if args.no_cache or os.environ.get("PIPELINT_NO_CACHE"):
+        return None, None
+    from checker.runner.cache import Cache
+    from checker.runner.runs import run_key
 
-        return run(args, load_workspace(args.paths, options))
-    if args.command == "show":
-        from checker.policy.load import load_policy
-
-        environments = load_policy(args.policy).environments  # a wrong policy stops before any file is loaded
-        workspace = load_workspace(args.paths, options)
-        with commands.output(args.output) as stream:
-            _show(workspace, Analysis(workspace, environments), args.format, stream)
-        return EXIT_ERROR if workspace.has_errors else EXIT_OK
-    # a wrong policy, baseline or --format/--output pairing stops before any file is loaded
-    policy = commands.policy_of(args)
-    targets = commands.targets(args.format, args.output, args.write_baseline)
-    baseline = Baseline.read(args.baseline) if args.baseline else None
-    workspace = load_workspace(args.paths, options)
-    report = lint(workspace, policy, fail_on=Severity(args.fail_on))
-    if baseline is not None:
-        report = baseline.apply(report)
-        if baseline.counts and not any(f.suppressed and f.suppressed.kind is SuppressionKind.BASELINE
-                                       for f in report.findings):  # fmt: skip
-            print(f"pipelint: note: no finding matched the baseline {args.baseline} (all fixed, or it was written "
-                  "for other files or from another folder?)", file=sys.stderr)  # fmt: skip
-    if args.write_baseline:
-        written = baseline_file.write(report, args.write_baseline)
-        print(f"pipelint: wrote {written} finding(s) to the baseline {args.write_baseline}", file=sys.stderr)
-    commands.write_reports(report, targets, show_unknown=not args.hide_unknown)
-    if args.write_baseline and report.exit_code != EXIT_ERROR:
-        return EXIT_OK
-    return EXIT_OK if args.exit_zero and report.exit_code == EXIT_FINDINGS else report.exit_code
+    cache, problem = Cache.open(args.cache_dir)
+    if problem:
+        print(f"pipelint: note: {problem}", file=sys.stderr)
+    if cache is None or args.command != "lint" or args.write_baseline or getattr(args, "cfn_lint", False):
+        return cache, None
+    return cache, run_key(cache, args)
 
 
-def _show(workspace: Workspace, analysis: Analysis, fmt: str, stream: TextIO) -> None:
-    if fmt == "json":
-        # compact: with an indent, the json module falls back to its pure-Python encoder (4x slower)
-        stream.write(json.dumps(show.as_json(workspace, analysis), separators=(",", ":"), allow_nan=False) + "\n")
-        return
-    stream.write(show.text(workspace, analysis, Style.for_stream(stream)))
-    if workspace.problems:
-        stream.write("\n" + problems_text(workspace.problems, Style.for_stream(stream)) + "\n")
+def _said_to_user(error: Exception) -> bool:
+    """An error whose message is for the user: a wrong command line, parameter, policy, baseline or rule pack,
+    or the executor's refusal to run."""
+    from checker.cli.output import UsageError
+
+    if isinstance(error, UsageError) or type(error).__name__ in ("CannotRun", "RealAwsRefused"):
+        return True
+    from checker.engine.baseline import BaselineError
+    from checker.loaders.params import ParameterError
+    from checker.policy.errors import PolicyError
+    from checker.rules.registry import RulePackError
+
+    return isinstance(error, (ParameterError, PolicyError, RulePackError, BaselineError))

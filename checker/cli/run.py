@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from checker.cli import commands
-from checker.engine.report import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
-from checker.model import Pipeline, Severity, Workspace
+from checker.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, SEVERITIES
+from checker.cli.output import UsageError, output
+
+if TYPE_CHECKING:
+    from checker.model import Pipeline, Workspace
 
 RUN_DESCRIPTION = """\
 Run a pipeline end to end against moto (AWS services mocked in memory; nothing reaches AWS) and show what
@@ -62,7 +65,7 @@ def add_parser(commands_: argparse._SubParsersAction, common: object) -> None:
     run_cmd.add_argument("--steps", action="store_true",
                          help="text: show every step under its action (API calls, traffic shifts, waits)")  # fmt: skip
     run_cmd.add_argument("--policy", metavar="FILE", default=None, help="the policy pack to lint with before running")
-    run_cmd.add_argument("--fail-on", choices=[s.value for s in Severity], default="high", metavar="SEVERITY",
+    run_cmd.add_argument("--fail-on", choices=SEVERITIES, default="high", metavar="SEVERITY",
                          help="findings at or above this severity stop the run (default: high)")  # fmt: skip
     run_cmd.add_argument("--allow-findings", action="store_true", help="run the pipeline even when it has findings")
 
@@ -74,12 +77,13 @@ def choose(workspace: Workspace, name: str | None) -> Pipeline:
     try:
         return choose_pipeline(workspace, name, how="with --pipeline")
     except ValueError as error:
-        raise commands.UsageError(str(error)) from None
+        raise UsageError(str(error)) from None
 
 
 def run(args: argparse.Namespace, workspace: Workspace) -> int:
     from checker.engine.run import lint
     from checker.executor.run import CannotRun, blockers
+    from checker.model import Severity
     from checker.executor.scenario import load_scenario
     from checker.views.problems import problems_text
     from checker.views.style import Style
@@ -111,14 +115,14 @@ def run(args: argparse.Namespace, workspace: Workspace) -> int:
     try:
         import moto  # noqa: F401
     except ImportError:
-        raise commands.UsageError("pipelint run needs moto: pip install 'pipelint[executor]'") from None
+        raise UsageError("pipelint run needs moto: pip install 'pipelint[executor]'") from None
     from checker.executor.run import execute
 
     trace = execute(workspace, pipeline, scenario, policy.environments)
     if args.trace:
-        with commands.output(args.trace) as stream:
+        with output(args.trace) as stream:
             stream.write(trace.to_json() + "\n")
-    with commands.output(args.output) as stream:
+    with output(args.output) as stream:
         if args.format == "json":
             stream.write(trace.to_json() + "\n")
         else:

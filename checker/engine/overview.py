@@ -88,11 +88,7 @@ class PipelineOverview:
         return SourceFormat(self.format).is_ci
 
 
-def overviews(workspace: Workspace, analysis: Analysis, groups: list[list[Pipeline]]) -> tuple[PipelineOverview, ...]:
-    return tuple(_overview(workspace, analysis, group) for group in groups)
-
-
-def _overview(workspace: Workspace, analysis: Analysis, group: list[Pipeline]) -> PipelineOverview:
+def overview(workspace: Workspace, analysis: Analysis, group: list[Pipeline]) -> PipelineOverview:
     pipeline = group[0]  # the first scenario; the others differ only where a condition decides
     by_stage: dict[int, list[ActionFacts]] = {}
     for f in analysis.actions(pipeline):

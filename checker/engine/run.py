@@ -8,12 +8,13 @@ fails in all). A rule that raises becomes a PL001 finding and an `error` evaluat
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from checker.analysis.core import Analysis
 from checker.engine.identity import Identities
-from checker.engine.overview import overviews
+from checker.engine.overview import PipelineOverview, overview as _overview
 from checker.engine.report import Report, RuleInfo
 from checker.engine.suppress import Suppressor
 from checker.model import Evaluation, Finding, Outcome, Pipeline, Related, Severity, Workspace
@@ -24,6 +25,15 @@ from checker.rules.tool import RULE_FAILED
 
 
 
+# Applies a function to each pipeline's scenarios, giving the results in order: `map` itself, or the same in
+# worker processes (checker.runner.parallel.fork_map).
+GroupMapper = Callable[[Callable[[list[Pipeline]], Any], list[list[Pipeline]]], list[Any]]
+
+
+def _serially(function: Callable[[list[Pipeline]], Any], groups: list[list[Pipeline]]) -> list[Any]:
+    return [function(group) for group in groups]
+
+
 def lint(
     workspace: Workspace,
     policy: Policy | None = None,
@@ -31,6 +41,7 @@ def lint(
     rules: Sequence[type[Rule]] | None = None,
     fail_on: Severity = Severity.HIGH,
     today: datetime.date | None = None,
+    map_groups: GroupMapper = _serially,
 ) -> Report:
     """Run the rules the policy selects over every pipeline of the workspace."""
     if policy is None:
@@ -40,16 +51,25 @@ def lint(
     analysis = Analysis(workspace, policy.environments)
     groups = _groups(workspace.pipelines)
     names = Identities(workspace)
-    infos, evaluations = [], []
-    for rule_class in rules if rules is not None else catalog():
-        info = _info(rule_class, policy)
-        infos.append(info)
+    infos = [_info(rule_class, policy) for rule_class in (rules if rules is not None else catalog())]
+    checks = [(info, rule_class(), RuleContext(analysis, info.options))
+              for info, rule_class in zip(infos, rules if rules is not None else catalog()) if info.enabled]  # fmt: skip
+
+    def each(group: list[Pipeline]) -> tuple[list[Evaluation], PipelineOverview]:
+        """Every rule's evaluation of one pipeline, and its overview."""
+        return ([_evaluate(rule, info, group, ctx, workspace, names) for info, rule, ctx in checks],
+                _overview(workspace, analysis, group))  # fmt: skip
+
+    done = map_groups(each, groups)
+    evaluated = iter(range(len(checks)))
+    evaluations = []
+    for info in infos:  # rule by rule, as the reports list them
         if not info.enabled:
             evaluations += [_evaluation(info, group, Outcome.DISABLED, "the policy does not select this rule")
                             for group in groups]  # fmt: skip
             continue
-        rule, ctx = rule_class(), RuleContext(analysis, info.options)
-        evaluations += [_evaluate(rule, info, group, ctx, workspace, names) for group in groups]
+        index = next(evaluated)
+        evaluations += [found[index] for found, _ in done]
     suppressor = Suppressor(workspace, policy, today or datetime.date.today())
     evaluations = [suppressor.apply(e) for e in evaluations]
     findings = [f for e in evaluations for f in e.findings] + suppressor.expired_exemptions()
@@ -57,7 +77,7 @@ def lint(
     return Report(
         workspace=workspace, policy_name=policy.name, rules=tuple(infos), evaluations=tuple(evaluations),
         findings=tuple(findings), problems=workspace.problems + tuple(suppressor.problems), fail_on=fail_on,
-        overviews=overviews(workspace, analysis, groups), frameworks=policy.frameworks,
+        overviews=tuple(overview for _, overview in done), frameworks=policy.frameworks,
     )  # fmt: skip
 
 

@@ -45,6 +45,11 @@ class FrozenDict(dict):  # type: ignore[type-arg]
     def __repr__(self) -> str:
         return f"FrozenDict({dict.__repr__(self)})"
 
+    def __reduce__(self) -> tuple:
+        # built whole from a plain dict (pickle would set item by item); the cached hash is not kept: string
+        # hashes differ between processes
+        return (FrozenDict, (dict(self),))
+
 
 EMPTY: FrozenDict = FrozenDict()
 

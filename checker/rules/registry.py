@@ -14,8 +14,9 @@ from functools import cache
 from importlib.metadata import entry_points
 
 from checker.rules.base import Rule
+from checker import RULE_PACK_GROUP
 
-ENTRY_POINT_GROUP = "pipelint.rules"
+ENTRY_POINT_GROUP = RULE_PACK_GROUP
 
 
 class RulePackError(Exception):

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import importlib
 import json
+from typing import TYPE_CHECKING
 
-from checker.engine.report import Report
 from checker.views.style import Style
+
+if TYPE_CHECKING:
+    from checker.engine.report import Report
 
 FORMATS = {
     "text": "for people: file:line:col, severity, code, message and the source line",
