@@ -18,10 +18,11 @@ from checker.loaders.cloudformation import loader as cloudformation
 from checker.loaders.ci import github, gitlab
 from checker.loaders.terraform import plan as terraform_plan
 from checker.model import DeployTarget, LoadProblem, Pipeline, ProblemSeverity, SourceFormat, SourceRef
-from checker.model.source import Path, Span
+from checker.model.source import Path
 from checker.model.workspace import FileSummary
 from checker.sources.document import Document, open_document
 from checker.sources.errors import LoadError
+from checker.sources.positions import packed
 from checker.sources.read import recording
 
 # The loaders, in the order they are asked whether a file is theirs.
@@ -36,7 +37,7 @@ class FileLoad:
     targets: tuple[DeployTarget, ...] = ()
     problems: tuple[LoadProblem, ...] = ()
     files: tuple[FileSummary, ...] = ()
-    spans: tuple[tuple[str, dict[Path, Span]], ...] = ()  # per file read: the model nodes' spans
+    spans: tuple[tuple[str, dict[Path, int]], ...] = ()  # per file read: the model nodes' spans, packed
     disk: tuple[tuple[str, str], ...] = ()  # display path -> path on disk, to read a file again for a position
     reads: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a file -> the workflows read through it
     called_only: tuple[str, ...] = ()  # workflows only another workflow starts
@@ -143,12 +144,7 @@ def _keep(out: _Out, doc: Document, result: LoadResult) -> None:
     # can cover it (engine/suppress.py) are then known without reading the file again
     paths = {ref.path[:cut] for ref in _refs(result.pipelines + result.targets) if ref.file == doc.file
              for cut in range(len(ref.path) + 1)}  # fmt: skip
-    spans = {}
-    for node in paths:
-        span = doc.spans(node)
-        if span is not None:
-            spans[node] = span
-    out.spans.append((doc.file, spans))
+    out.spans.append((doc.file, packed(doc.spans, paths)))
 
 
 def _refs(value: object) -> Iterator[SourceRef]:

@@ -57,16 +57,16 @@ def _writable(path: str) -> None:
 
 
 def render_reports(report: Report, targets: list[tuple[str, str | None]], *,
-                   show_unknown: bool) -> tuple[list[tuple[str | None, str]], str | None]:  # fmt: skip
+                   show_unknown: bool) -> tuple[list[tuple[str | None, tuple[str, ...]]], str | None]:  # fmt: skip
     """Every report rendered, first, so that a failing reporter leaves no half-written set of files; and the
     summary line to print when none of them goes to standard output."""
-    from checker.views.formats import render
+    from checker.views.formats import render_parts
     from checker.views.lint import summary
 
     rendered = []
     for fmt, path in targets:
         style = Style.for_stream(sys.stdout) if path is None else Style(False)
-        rendered.append((path, render(report, fmt, style=style, show_unknown=show_unknown)))
+        rendered.append((path, tuple(render_parts(report, fmt, style=style, show_unknown=show_unknown))))
     said = None
     if all(path is not None for path, _ in rendered):
         said = summary(report) + " Wrote " + ", ".join(f"{p} ({f})" for f, p in targets) + "."

@@ -40,7 +40,9 @@ def _execute(args: argparse.Namespace, cache: Cache | None, key: str | None) -> 
             return replay(_lint(args, cache)[0])
         with recording() as reads:
             record, report = _lint(args, cache)
-        if not any("internal error" in p.message for p in report.problems):  # a pipelint bug is not kept
+        keep = not any("internal error" in p.message for p in report.problems)  # a pipelint bug is not kept
+        del report  # only its text is needed now
+        if keep:
             cache.put(KIND, key, replace(record, depends=tuple(reads.files.items())))
         return replay(record)
     options = _options(args)

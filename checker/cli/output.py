@@ -35,14 +35,16 @@ def output(path: str | None) -> Iterator[TextIO]:
             raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
-def emit(rendered: Sequence[tuple[str | None, str]], said: str | None) -> None:
-    """Write each rendered report (None: standard output), then print `said` (the summary line, when every
-    report went to a file). A report that cannot be written does not stop the others; the run exits 2."""
+def emit(rendered: Sequence[tuple[str | None, Sequence[str]]], said: str | None) -> None:
+    """Write each rendered report, its pieces one after the other, to its file (None: standard output); then
+    print `said` (the summary line, when every report went to a file). A report that cannot be written does
+    not stop the others; the run exits 2."""
     failed = []
-    for path, text in rendered:
+    for path, pieces in rendered:
         try:
             with output(path) as stream:
-                stream.write(text)
+                for piece in pieces:
+                    stream.write(piece)
         except UsageError as error:
             failed.append(str(error))
     if said is not None:

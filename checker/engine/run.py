@@ -8,6 +8,7 @@ fails in all). A rule that raises becomes a PL001 finding and an `error` evaluat
 from __future__ import annotations
 
 import datetime
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -102,8 +103,9 @@ def _groups(pipelines: Iterable[Pipeline]) -> list[list[Pipeline]]:
 def _evaluation(info: RuleInfo, group: list[Pipeline], outcome: Outcome, reason: str,
                 findings: tuple[Finding, ...] = ()) -> Evaluation:  # fmt: skip
     first = group[0]
+    # reasons repeat across an estate's pipelines ("no deploy to production"): one copy of each
     return Evaluation(code=info.code, name=info.name, pipeline=first.title, ref=first.source, outcome=outcome,
-                      reason=reason, findings=findings)  # fmt: skip
+                      reason=sys.intern(reason), findings=findings)  # fmt: skip
 
 
 def _evaluate(rule: Rule, info: RuleInfo, group: list[Pipeline], ctx: RuleContext, workspace: Workspace,

@@ -19,7 +19,8 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import BinaryIO
 
 from checker.sources.read import digest, fingerprint
 
@@ -89,22 +90,26 @@ class Cache:
             return None
 
     def put(self, kind: str, key: str, value: object) -> None:
-        try:
-            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, RecursionError, TypeError, AttributeError):
-            return
-        self.put_bytes(kind, key, data)
+        """Keep `value`, pickled straight into the file (a large run's reports are not copied in memory)."""
+        self._write(kind, key, lambda stream: pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL))
 
     def put_bytes(self, kind: str, key: str, data: bytes) -> None:
+        """Keep a value pickled already (by a worker process)."""
+        self._write(kind, key, lambda stream: stream.write(data))
+
+    def _write(self, kind: str, key: str, write: Callable[[BinaryIO], object]) -> None:
         path = self._path(kind, key)
         temporary = None
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
             with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
+                write(stream)
             os.replace(temporary, path)
-        except OSError:  # a full disk, a read-only folder: the run goes on without this entry
+            temporary = None
+        except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
+            pass  # a full disk, a read-only folder, a value that cannot be kept: the run goes on without it
+        finally:
             if temporary is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)

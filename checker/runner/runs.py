@@ -24,7 +24,7 @@ SPEED_ONLY = frozenset({"jobs", "no_cache", "cache_dir", "no_progress"})
 @dataclass(frozen=True, slots=True)
 class RunRecord:
     depends: tuple[tuple[str, str], ...]  # every file and folder read -> its fingerprint
-    rendered: tuple[tuple[str | None, str], ...]  # each report: its file (None: standard output) and text
+    rendered: tuple[tuple[str | None, tuple[str, ...]], ...]  # each report: its file (None: stdout), its text
     said: str | None  # the summary line printed when every report went to a file
     notes: tuple[str, ...]  # what was said on standard error
     exit_code: int

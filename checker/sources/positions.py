@@ -95,40 +95,63 @@ class SourceIndex:
     """Positions of model nodes for every file of a run (implements the model's Locator)."""
 
     def __init__(self, reopen: Callable[[str], SpanFinder | None], cache_size: int = 8) -> None:
-        self._known: dict[str, dict[Path, Span]] = {}
+        self._known: dict[str, dict[Path, int]] = {}  # spans packed into one int each (see `pack`)
         self._reopen = reopen
         self._open: OrderedDict[str, SpanFinder | None] = OrderedDict()
         self._cache_size = cache_size
 
     def record(self, file: str, finder: SpanFinder, paths: set[Path]) -> None:
-        known = self._known.setdefault(file, {})
-        for path in paths:
-            span = finder(path)
-            if span is not None:
-                known[path] = span
+        self.add(file, packed(finder, paths))
 
-    def add(self, file: str, spans: dict[Path, Span]) -> None:
-        """Spans worked out elsewhere (in a worker process, or by an earlier run: the cache)."""
+    def add(self, file: str, spans: dict[Path, int]) -> None:
+        """Packed spans (`packed`), worked out here or elsewhere (a worker process, an earlier run: the cache)."""
         self._known.setdefault(file, {}).update(spans)
 
     def locate(self, ref: SourceRef) -> Location | None:
-        span = self._known.get(ref.file, {}).get(ref.path) or self._find(ref)
+        known = self._known.get(ref.file, {})
+        span = known.get(ref.path) or self._find(ref)
         if span is None:  # the nearest ancestor that has a place
             for cut in range(len(ref.path) - 1, -1, -1):
-                span = self._known.get(ref.file, {}).get(ref.path[:cut]) or self._find(SourceRef(ref.file, ref.path[:cut]))
+                span = known.get(ref.path[:cut]) or self._find(SourceRef(ref.file, ref.path[:cut]))
                 if span is not None:
                     break
         if span is None:
             return None
-        return Location(ref.file, span.line, span.column, span.end_line, span.end_column)
+        line, column, end_line, end_column = unpack(span)
+        return Location(ref.file, line, column, end_line, end_column)
 
-    def _find(self, ref: SourceRef) -> Span | None:
+    def _find(self, ref: SourceRef) -> int | None:
         if ref.file not in self._open:
             self._open[ref.file] = self._reopen(ref.file)
             if len(self._open) > self._cache_size:
                 self._open.popitem(last=False)
         finder = self._open[ref.file]
         span = finder(ref.path) if finder is not None else None
+        if span is None:
+            return None
+        self._known.setdefault(ref.file, {})[ref.path] = number = pack(span)
+        return number
+
+
+# A span kept as one int, 24 bits a number: an estate's files have millions of spans, and an int is a third of
+# the memory of a Span and its four numbers.
+_BITS = 24
+_MASK = (1 << _BITS) - 1
+
+
+def pack(span: Span) -> int:
+    return span.line | span.column << _BITS | span.end_line << 2 * _BITS | span.end_column << 3 * _BITS
+
+
+def unpack(number: int) -> tuple[int, int, int, int]:
+    return (number & _MASK, number >> _BITS & _MASK, number >> 2 * _BITS & _MASK, number >> 3 * _BITS)
+
+
+def packed(finder: SpanFinder, paths: set[Path]) -> dict[Path, int]:
+    """The packed spans of these paths that the finder places."""
+    found = {}
+    for path in paths:
+        span = finder(path)
         if span is not None:
-            self._known.setdefault(ref.file, {})[ref.path] = span
-        return span
+            found[path] = pack(span)
+    return found

@@ -6,7 +6,6 @@ Modules are imported only for the format asked for, so that a text run does not 
 from __future__ import annotations
 
 import importlib
-import json
 from typing import TYPE_CHECKING
 
 from checker.views.style import Style
@@ -24,6 +23,17 @@ FORMATS = {
 }
 
 
+def render_parts(report: Report, fmt: str, *, style: Style | None = None, show_unknown: bool = True) -> list[str]:
+    """`render`'s text in pieces to write one after the other: a JSON report of a large estate is never in
+    memory as one structure, nor twice as text."""
+    if fmt == "json":
+        from checker.views import lint
+
+        # compact: with an indent, the json module falls back to its pure-Python encoder (4x slower)
+        return lint.json_parts(report)
+    return [render(report, fmt, style=style, show_unknown=show_unknown)]
+
+
 def render(report: Report, fmt: str, *, style: Style | None = None, show_unknown: bool = True) -> str:
     """The report in one format. `style` and `show_unknown` matter to the text format only."""
     if fmt == "text":
@@ -31,10 +41,7 @@ def render(report: Report, fmt: str, *, style: Style | None = None, show_unknown
 
         return lint.text(report, style or Style(False), show_unknown=show_unknown)
     if fmt == "json":
-        from checker.views import lint
-
-        # compact: with an indent, the json module falls back to its pure-Python encoder (4x slower)
-        return json.dumps(lint.as_json(report), separators=(",", ":"), allow_nan=False) + "\n"
+        return "".join(render_parts(report, fmt))
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     module = importlib.import_module(f"checker.views.{fmt}")

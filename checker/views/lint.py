@@ -5,8 +5,10 @@ Pure functions of the Report (the text form also quotes the source line of each 
 
 from __future__ import annotations
 
+import functools
+import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from checker import __version__
@@ -100,6 +102,32 @@ def summary(report: Report) -> str:
 
 
 def as_json(report: Report) -> dict[str, Any]:
+    return {key: list(value) if isinstance(value, Iterator) else value for key, value in _document(report).items()}
+
+
+def json_parts(report: Report) -> list[str]:
+    """The JSON report's text (compact, as json.dumps(as_json(report)) writes it), in pieces: the long lists are
+    written item by item, so that no structure of the whole report is ever in memory beside its text."""
+    dump = functools.partial(json.dumps, separators=(",", ":"), allow_nan=False)
+    parts, buffer = ["{"], []
+    for index, (key, value) in enumerate(_document(report).items()):
+        buffer.append(("," if index else "") + dump(key) + ":")
+        if not isinstance(value, Iterator):
+            buffer.append(dump(value))
+            continue
+        buffer.append("[")
+        for number, item in enumerate(value):
+            buffer.append(("," if number else "") + dump(item))
+            if len(buffer) >= 1000:  # a few large pieces rather than many small ones
+                parts.append("".join(buffer))
+                buffer.clear()
+        buffer.append("]")
+    parts.append("".join(buffer) + "}\n")
+    return parts
+
+
+def _document(report: Report) -> dict[str, Any]:
+    """The JSON report, with its long lists as iterators."""
     return {
         "tool": "pipelint",
         "version": __version__,
@@ -116,14 +144,14 @@ def as_json(report: Report) -> dict[str, Any]:
         "rules": [{"code": r.code, "name": r.name, "severity": r.severity.value, "default_severity":
                    r.default_severity.value, "summary": r.summary, "help_uri": r.help_uri, "enabled": r.enabled,
                    "options": plain(dict(r.options))} for r in report.rules],  # fmt: skip
-        "evaluations": [
+        "evaluations": (
             {"code": e.code, "name": e.name, "pipeline": e.pipeline, "file": e.ref.file, "path": e.ref.pointer(),
              "outcome": e.outcome.value, "reason": e.reason, "findings": len(e.findings)}
             for e in report.evaluations
-        ],  # fmt: skip
-        "findings": [finding_json(f) for f in report.findings],
+        ),  # fmt: skip
+        "findings": (finding_json(f) for f in report.findings),
         "problems": [problem_json(p) for p in report.problems],
-        "pipelines": [_overview_json(o) for o in report.overviews],
+        "pipelines": (_overview_json(o) for o in report.overviews),
         "frameworks": [
             {"id": f.id, "name": f.name, "url": f.url, "suggested": f.suggested,
              "controls": [{"id": c.id, "title": c.title, "rules": list(c.rules), "note": c.note} for c in f.controls]}
