@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator
 
 from checker.loaders import cdk, codepipeline_json
 from checker.loaders.base import LoadOptions, LoadResult
@@ -142,25 +141,47 @@ def _keep(out: _Out, doc: Document, result: LoadResult) -> None:
                                  targets=len(result.targets), note=result.note))  # fmt: skip
     # every model node of this file and what holds it: a finding's place and the places of the comments that
     # can cover it (engine/suppress.py) are then known without reading the file again
-    paths = {ref.path[:cut] for ref in _refs(result.pipelines + result.targets) if ref.file == doc.file
-             for cut in range(len(ref.path) + 1)}  # fmt: skip
-    out.spans.append((doc.file, packed(doc.spans, paths)))
+    out.spans.append((doc.file, packed(doc.spans, _with_holders(_refs(result.pipelines + result.targets, doc.file)))))
 
 
-def _refs(value: object) -> Iterator[SourceRef]:
-    """Every SourceRef inside model objects, and those of an action's configuration keys."""
-    if isinstance(value, SourceRef):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _refs(item)
-    elif dataclasses.is_dataclass(value):
-        where = getattr(value, "configuration_source", None)
-        if where is not None and isinstance(value.configuration, dict):  # rules point at configuration keys
-            yield from (where.child(key) for key in value.configuration)
-        for field in dataclasses.fields(value):
-            if field.name == "source" or not isinstance(getattr(value, field.name), (str, int, float, bool, type(None))):
-                yield from _refs(getattr(value, field.name))
+def _with_holders(paths: set[Path]) -> set[Path]:
+    """The paths and every path that holds one of them."""
+    found = set()
+    for path in sorted(paths, key=len, reverse=True):
+        for cut in range(len(path), -1, -1):
+            holder = path[:cut]
+            if holder in found:
+                break  # and so are the ones that hold it
+            found.add(holder)
+    return found
+
+
+_SCALARS = (str, int, float, bool, type(None))
+_FIELDS: dict[type, tuple[str, ...]] = {}  # the fields of each model class
+
+
+def _refs(value: object, file: str) -> set[Path]:
+    """The paths of every SourceRef of this file inside model objects, and those of each action's
+    configuration keys (rules point at them)."""
+    found: set[Path] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is SourceRef:
+            if item.file == file:  # type: ignore[attr-defined]
+                found.add(item.path)  # type: ignore[attr-defined]
+        elif kind is tuple or kind is list:
+            stack.extend(item)  # type: ignore[arg-type]
+        elif not isinstance(item, _SCALARS) and dataclasses.is_dataclass(item):
+            names = _FIELDS.get(kind)
+            if names is None:
+                names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(item))  # type: ignore[arg-type]
+            where = getattr(item, "configuration_source", None)
+            if where is not None and isinstance(item.configuration, dict) and where.file == file:  # type: ignore[attr-defined]
+                found.update(where.path + (key,) for key in item.configuration)  # type: ignore[attr-defined]
+            stack.extend(field for field in (getattr(item, name) for name in names) if not isinstance(field, _SCALARS))
+    return found
 
 
 def is_assembly(path: str) -> bool:
