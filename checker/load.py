@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from checker.load_file import FileLoad, is_assembly, load_file
+from checker.load_file import Failures, FileLoad, is_assembly, load_file
 from checker.loaders.base import LoadOptions
 from checker.loaders.terraform import files as terraform_files
 from checker.model import LoadProblem, ProblemSeverity, Workspace
@@ -50,7 +50,7 @@ def load_serially(units: list[FileUnit], options: LoadOptions) -> Iterator[FileL
 
 
 @dataclasses.dataclass(slots=True)
-class _Run:
+class _Run(Failures):
     options: LoadOptions
     index: SourceIndex
     pipelines: list = dataclasses.field(default_factory=list)
@@ -65,15 +65,6 @@ class _Run:
     reads: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # a file -> the workflows read through it
     called_only: set[str] = dataclasses.field(default_factory=set)  # workflows only another workflow starts
     declared: set[str] = dataclasses.field(default_factory=set)  # template parameters and Terraform variables
-
-    def fail(self, file: str, message: str, line: int | None = None, column: int | None = None,
-             severity: ProblemSeverity = ProblemSeverity.ERROR) -> None:  # fmt: skip
-        self.problems.append(LoadProblem(file=file, message=message, line=line, column=column, severity=severity))
-        self.files.append(FileSummary(file=file, kind=None, note=message))
-
-    def crash(self, file: str, error: Exception) -> None:
-        """A bug of pipelint's own while reading one file: say so for that file, and go on with the others."""
-        self.fail(file, f"pipelint could not load this file (internal error: {type(error).__name__}: {error})")
 
     def absorb(self, loaded: FileLoad) -> None:
         self.pipelines += loaded.pipelines

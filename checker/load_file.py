@@ -44,17 +44,13 @@ class FileLoad:
     depends: tuple[tuple[str, str], ...] = ()  # every file looked at (this one too) -> its fingerprint
 
 
-@dataclasses.dataclass(slots=True)
-class _Out:
-    pipelines: list = dataclasses.field(default_factory=list)
-    targets: list = dataclasses.field(default_factory=list)
-    problems: list = dataclasses.field(default_factory=list)
-    files: list = dataclasses.field(default_factory=list)
-    spans: list = dataclasses.field(default_factory=list)
-    disk: list = dataclasses.field(default_factory=list)
-    reads: list = dataclasses.field(default_factory=list)
-    called_only: list = dataclasses.field(default_factory=list)
-    declared: list = dataclasses.field(default_factory=list)
+class Failures:
+    """Saying that a file could not be loaded: a problem, and the file's summary. For classes with `problems`
+    and `files` lists."""
+
+    __slots__ = ()
+    problems: list[LoadProblem]
+    files: list[FileSummary]
 
     def fail(self, file: str, message: str, line: int | None = None, column: int | None = None,
              severity: ProblemSeverity = ProblemSeverity.ERROR) -> None:  # fmt: skip
@@ -64,6 +60,19 @@ class _Out:
     def crash(self, file: str, error: Exception) -> None:
         """A bug of pipelint's own while reading one file: say so for that file, and go on with the others."""
         self.fail(file, f"pipelint could not load this file (internal error: {type(error).__name__}: {error})")
+
+
+@dataclasses.dataclass(slots=True)
+class _Out(Failures):
+    pipelines: list = dataclasses.field(default_factory=list)
+    targets: list = dataclasses.field(default_factory=list)
+    problems: list = dataclasses.field(default_factory=list)
+    files: list = dataclasses.field(default_factory=list)
+    spans: list = dataclasses.field(default_factory=list)
+    disk: list = dataclasses.field(default_factory=list)
+    reads: list = dataclasses.field(default_factory=list)
+    called_only: list = dataclasses.field(default_factory=list)
+    declared: list = dataclasses.field(default_factory=list)
 
 
 def load_file(path: str, display: str, explicit: bool, options: LoadOptions) -> FileLoad:
