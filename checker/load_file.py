@@ -23,12 +23,13 @@ from checker.sources.document import Document, open_document
 from checker.sources.errors import LoadError
 from checker.sources.positions import packed
 from checker.sources.read import recording
+from checker.model.record import record
 
 # The loaders, in the order they are asked whether a file is theirs.
 LOADERS = (terraform_plan, codepipeline_json, cloudformation, github, gitlab)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record()
 class FileLoad:
     """What one file adds to a run, in the order the serial loader would add it."""
 

@@ -6,7 +6,6 @@ text, so that reporters (Mermaid, SVG, HTML) stay pure functions of the Report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from checker.analysis.core import ActionFacts, Analysis
@@ -14,6 +13,7 @@ from checker.analysis.order import direct_needs
 from checker.analysis.deploys import Role
 from checker.model import Category, Location, Pipeline, SourceFormat, SourceRef, Stage, Unknown, Workspace
 from checker.model.values import as_text
+from checker.model.record import record
 
 
 class StepKind(Enum):
@@ -28,7 +28,7 @@ class StepKind(Enum):
     OTHER = "other"  # invoke, compute, or unknown
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Step:
     """One action."""
 
@@ -43,7 +43,7 @@ class Step:
     location: Location | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class StageView:
     name: str
     steps: tuple[Step, ...]
@@ -66,7 +66,7 @@ class StageView:
         return [(order, tuple(i for i, s in enumerate(self.steps) if s.run_order == order)) for order in orders]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class PipelineOverview:
     pipeline: str  # the title, as evaluations name it
     ref: SourceRef

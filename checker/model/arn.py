@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from checker.model.values import Unknown, as_text
+from checker.model.record import record
 
 _ACCOUNT = re.compile(r"\d{12}")
 _PLACEHOLDER = re.compile(r"\$\{[^}]+\}")
 
 
-@dataclass(frozen=True, slots=True)
+@record()
 class Arn:
     partition: str
     service: str

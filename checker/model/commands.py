@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from checker.model import ci
+from checker.model.record import record
 
 DEPLOY_COMMANDS = re.compile(  # a quick look in free text; parse_deploy reads a command properly
     r"\b(sam\s+deploy|cdk\s+deploy|aws\s+cloudformation\s+(deploy|create-stack|update-stack|create-change-set|"
@@ -25,7 +26,7 @@ DEPLOY_COMMANDS = re.compile(  # a quick look in free text; parse_deploy reads a
 _SEPARATORS = re.compile(r"&&|\|\||;|\n|(?<!\|)\|(?!\|)")
 
 
-@dataclass(frozen=True, slots=True)
+@record()
 class DeployCommand:
     """A command that deploys: the CodePipeline provider that does the same, and its configuration."""
 

@@ -7,10 +7,10 @@ by the policy, or failed but every finding suppressed or exempted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from checker.model.source import Location, SourceRef
+from checker.model.record import record
 
 
 class Severity(Enum):
@@ -62,7 +62,7 @@ class SuppressionKind(Enum):
     BASELINE = "baseline"  # known before: listed in a baseline file
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Suppression:
     kind: SuppressionKind
     reason: str
@@ -71,7 +71,7 @@ class Suppression:
     location: Location | None = None  # where the suppression is written
 
 
-@dataclass(frozen=True, slots=True)
+@record()
 class Related:
     """Another place that explains a finding: the approval that runs in parallel, the group without rollback."""
 
@@ -80,7 +80,7 @@ class Related:
     location: Location | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Finding:
     code: str
     name: str
@@ -111,7 +111,7 @@ class Finding:
         return self.named_path or self.ref.pointer()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Evaluation:
     """One rule's answer for one pipeline (all its scenarios together)."""
 

@@ -6,14 +6,15 @@ from; they do not take part in equality, so the same pipeline loaded from two fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 
 from checker.model.scenario import ALWAYS, Scenario
 from checker.model.source import SourceRef
 from checker.model.values import EMPTY, FrozenDict, Unknown
+from checker.model.record import record
 
-_model = dataclass(frozen=True, slots=True, kw_only=True)
+_model = record(kw_only=True)
 
 
 def _source() -> SourceRef:

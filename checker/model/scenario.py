@@ -8,14 +8,14 @@ result, and tags each result with its Scenario, so a rule can name the one that 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from checker.model.record import record
 
 ANY_OTHER = "<any other value>"
 
 Assignment = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record()
 class Scenario:
     """The parameter assignments (alternatives) under which a definition holds; none means always."""
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from checker.model.record import record
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record()
 class SourceRef:
     """A file and a JSON-pointer-like path of keys and indexes into its document."""
 
@@ -26,7 +26,7 @@ class SourceRef:
         return f"{self.file}#{self.pointer()}"
 
 
-@dataclass(frozen=True, slots=True)
+@record()
 class Span:
     """1-based start and end of a node in its file (end is exclusive)."""
 
@@ -36,7 +36,7 @@ class Span:
     end_column: int
 
 
-@dataclass(frozen=True, slots=True)
+@record()
 class Location:
     """A resolved position: what reporters print."""
 

@@ -10,11 +10,11 @@ parts and compare like with like (two ARNs in `${ProdAccount}` are in the same a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, TypeAlias
+from checker.model.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record()
 class Unknown:
     """A value the files do not determine, with why."""
 

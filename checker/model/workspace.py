@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from typing import Protocol
 
 from checker.model.pipeline import Pipeline
 from checker.model.source import Location, SourceRef
 from checker.model.targets import DeployTarget
+from checker.model.record import record
 
 
 class ProblemSeverity(Enum):
@@ -19,7 +20,7 @@ class ProblemSeverity(Enum):
 COMMAND_LINE = "(command line)"  # the "file" of a problem with what the user typed (an unused --param)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class LoadProblem:
     """A PL000 finding: an input that could not be (fully) loaded."""
 
@@ -43,7 +44,7 @@ class LoadProblem:
         return f"{self.where}: {self.code} {self.message}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class FileSummary:
     """One scanned file: what it was recognised as and what came out of it."""
 
@@ -58,7 +59,7 @@ class Locator(Protocol):
     def locate(self, ref: SourceRef) -> Location | None: ...
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Workspace:
     pipelines: tuple[Pipeline, ...] = ()
     targets: tuple[DeployTarget, ...] = ()
