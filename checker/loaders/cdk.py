@@ -52,6 +52,11 @@ def expand(doc: Document, disk_dir: str, display_dir: str, seen: set[str] | None
         if not isinstance(artifact, dict) or not isinstance(artifact.get("properties"), dict):
             continue
         properties, kind = artifact["properties"], artifact.get("type")
+        named = (properties.get("templateFile"), properties.get("directoryName"))
+        bad = next((v for v in named if isinstance(v, str) and "\0" in v), None)
+        if bad is not None:  # no file has such a name, and os.path refuses it with a ValueError
+            found.append(Missing(f"{name}: {bad!r} is not a file name (it holds a NUL character); not read"))
+            continue
         if kind == "aws:cloudformation:stack" and isinstance(properties.get("templateFile"), str):
             relative = properties["templateFile"]
             path = os.path.join(disk_dir, relative)

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import json
 import re
-from itertools import accumulate
 
 from checker.model.source import Path
 from checker.sources.errors import LoadError
 from checker.sources.read import line_col
 from checker.sources.yamldoc import MAX_DEPTH, DuplicateKey
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.S)
-_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
 
 
 def _check_depth(text: str) -> None:
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return
-    brackets = [_DEPTH_STEP[c] for c in _STRING.sub("", text) if c in _DEPTH_STEP]
-    if brackets and max(accumulate(brackets)) > MAX_DEPTH:
-        raise LoadError(f"the document nests deeper than {MAX_DEPTH} levels")
+    depth = 0
+    for match in _STRING_OR_BRACKET.finditer(text):  # brackets inside strings do not nest
+        char = match.group()
+        if char in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:  # said at the bracket that goes too deep, as the YAML reader does
+                raise LoadError(f"the document nests deeper than {MAX_DEPTH} levels", *line_col(text, match.start()))
+        elif char in ("]", "}"):
+            depth -= 1
 
 
 def parse_json(text: str) -> tuple[object, bool]:

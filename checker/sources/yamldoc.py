@@ -14,14 +14,18 @@ which is faster than PyYAML's constructor and lets it:
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from checker.sources.errors import LoadError
+from checker.sources.read import line_col
 
 MAX_DEPTH = 300
+_INTERNED = 64  # scalars this long or shorter are interned
+_intern = sys.intern
 _SAFE_INDICATORS = 5000  # depth <= count of "[{-:?": below this the composer cannot crash
 MAX_EXPANSION = 1_000_000  # value nodes an alias may add beyond the document's own
 
@@ -129,7 +133,9 @@ class _Converter:
         if type(node) is ScalarNode:
             self.count += 1
             if tag == _STR:
-                return node.value if node.style else plain_scalar(node.value)  # plain style: None or ""
+                value = node.value if node.style else plain_scalar(node.value)  # plain style: None or ""
+                # short strings repeat across an estate's files (providers, categories, versions): one copy each
+                return _intern(value) if type(value) is str and len(value) <= _INTERNED else value
             return self._tagged(node, tag, node.value)
         key = id(node)
         seen = self.memo.get(key)
@@ -159,7 +165,7 @@ class _Converter:
         merges: list[object] = []
         for key_node, value_node in node.value:
             if type(key_node) is ScalarNode:
-                key = key_node.value
+                key = _intern(key_node.value)
                 if key == "<<" and not key_node.style and key_node.tag == _STR:
                     merges.append(self.convert(value_node, depth + 1))
                     continue
@@ -227,6 +233,18 @@ def _check_depth(text: str) -> None:
             depth -= 1
 
 
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _inside(text: str, line: int, column: int) -> tuple[int, int]:
+    """1-based line and column of a 0-based mark. At the end of a text without a final line break libyaml puts
+    the mark on a line after the last one, which no editor shows: that is the end of the last line."""
+    lines = _YAML_BREAK.split(text)
+    if line < len(lines):
+        return line + 1, column + 1
+    return len(lines), len(lines[-1]) + 1
+
+
 def _char_at(text: str, line: int, column: int) -> str:
     lines = text.split("\n", line + 1)
     return lines[line][column : column + 1] if line < len(lines) else ""
@@ -244,13 +262,20 @@ def parse_yaml(text: str) -> YamlDocument:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        where = (mark.line + 1, mark.column + 1) if mark else ()
+        where = _inside(text, mark.line, mark.column) if mark else ()
         if "nesting depth" in str(error.problem):  # libyaml >= 0.2.6 has a limit of its own
             raise LoadError(f"the document nests deeper than the YAML parser allows ({error.problem})", *where) from None
         if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
             raise LoadError("invalid YAML: a TAB character where YAML allows only spaces (indent with spaces)", *where) from None
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
         raise LoadError(f"invalid YAML: {message}", *where) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow (a control character, U+FFFE)
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        offset = error.position  # libyaml counts bytes of the UTF-8 text, PyYAML's own reader characters
+        if _Base is not yaml.SafeLoader:
+            offset = len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore"))
+        raise LoadError(f"invalid YAML: unacceptable character #x{code:04x}: {error.reason}",
+                        *line_col(text, offset)) from None  # fmt: skip
     except yaml.YAMLError as error:
         raise LoadError(f"invalid YAML: {error}") from None
     if root is None:

@@ -198,7 +198,7 @@ class StageBuilder:
         if last and job.outputs:
             outputs += job.outputs
         local = [s for s in steps if s.uses and s.uses.startswith("./")]  # an action of the repository: it may deploy
-        if not scripts and not outputs and not local:
+        if not steps or not scripts and not outputs and not local:  # (a job's artifacts alone: no step to point at)
             return []
         texts = " ".join([s.name or "" for s in steps] + list(scripts) + [s.uses or "" for s in steps])
         builds = any(BUILD_WORDS.search(s) for s in scripts)

@@ -85,6 +85,8 @@ class Calls:
 
 
 def _read(path: str, caller: str, max_bytes: int) -> Document | LoadError:
+    if "\0" in path:  # no file has such a name, and os.stat refuses it with a ValueError
+        return LoadError("no such file")
     note(path)  # also when it is missing: the caller's result changes once it appears
     if not os.path.lexists(path):
         return LoadError("no such file")

@@ -32,7 +32,9 @@ class Run:
 
 def github_runs(workflow: dict) -> list[Run]:
     on = workflow.get("on", workflow.get(True))
-    events = {on: None} if isinstance(on, str) else dict.fromkeys(on) if isinstance(on, list) else on if isinstance(on, dict) else {}
+    # in a list, only names are events (a nested list or mapping there names none)
+    events = ({on: None} if isinstance(on, str) else dict.fromkeys(e for e in on if isinstance(e, str)) if isinstance(on, list)
+              else on if isinstance(on, dict) else {})  # fmt: skip
     push = events.get("push") if isinstance(events.get("push"), dict) else {}
     branches = [str(b) for b in push.get("branches") or []] if isinstance(push, dict) else []
     default = "master" if "master" in branches and "main" not in branches else "main"

@@ -47,7 +47,7 @@ def load(doc: Document, options: LoadOptions, fmt: SourceFormat = SourceFormat.C
                 result.pipelines.append(tag(pipeline, scenario))
             result.problems_at(doc, issues)
             result.problems_at(doc, unused, ProblemSeverity.WARNING)
-        elif kind in BUILDERS:
+        elif isinstance(kind, str) and kind in BUILDERS:  # a Type that is not a string is reported by validate
             for target, scenario in variants(template, resource, lambda ev, lid=logical_id: _target(doc, template, ev, lid)):
                 result.targets.append(tag(target, scenario, template_parameters=_parameters(template, scenario)))
     return result

@@ -37,7 +37,7 @@ def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
         kind, values, address = resource.get("type"), resource.get("values"), str(resource.get("address", ""))
         if resource.get("mode", "managed") != "managed" or not isinstance(values, dict):
             continue
-        if kind != PIPELINE and kind not in target_builders.BUILDERS:
+        if not isinstance(kind, str) or kind != PIPELINE and kind not in target_builders.BUILDERS:
             continue
         values = _mark(values, unknown.get(address), address)
         if not isinstance(values, dict):  # the whole resource is known only after apply
@@ -66,17 +66,19 @@ def _resources(plan: dict) -> Iterator[tuple[dict, Path]]:
 
 
 def _module(module: dict, path: Path) -> Iterator[tuple[dict, Path]]:
-    for index, resource in enumerate(module.get("resources") or ()):
+    resources, children = module.get("resources"), module.get("child_modules")
+    for index, resource in enumerate(resources if isinstance(resources, list) else ()):
         if isinstance(resource, dict):
             yield resource, path + ("resources", index)
-    for index, child in enumerate(module.get("child_modules") or ()):
+    for index, child in enumerate(children if isinstance(children, list) else ()):
         if isinstance(child, dict):
             yield from _module(child, path + ("child_modules", index))
 
 
 def _after_unknown(plan: dict) -> dict[str, object]:
     found = {}
-    for change in plan.get("resource_changes") or ():
+    changes = plan.get("resource_changes")
+    for change in changes if isinstance(changes, list) else ():
         if isinstance(change, dict) and isinstance(change.get("change"), dict):
             found[str(change.get("address"))] = change["change"].get("after_unknown")
     return found
