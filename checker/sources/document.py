@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from checker.sources.errors import LoadError
 from checker.sources.jsondoc import parse_json
-from checker.sources.positions import JsonPositions, SpanFinder, yaml_span
+from checker.sources.positions import JsonPositions, SpanFinder, YamlPositions
 from checker.sources.read import MAX_FILE_BYTES, read_text
 from checker.sources.yamldoc import DuplicateKey, TagUse, parse_yaml
 
@@ -70,12 +70,11 @@ def _yaml_document(file: str, text: str) -> Document:
         raise unrendered_template(text) or error from None
     if "{%" in text and (template := unrendered_template(text)) is not None:
         raise template
-    root = parsed.root
     return Document(
         file,
         "yaml",
         parsed.value,
-        lambda path: yaml_span(root, path),
+        YamlPositions(parsed.root).span,
         parsed.unknown_tags,
         parsed.duplicates,
         parsed.extra_documents,

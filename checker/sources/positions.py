@@ -18,31 +18,48 @@ from checker.sources.jsondoc import JsonIndex
 from checker.sources.yamldoc import CFN_TAGS
 
 
-def yaml_span(root: Node | None, path: Path) -> Span | None:
-    """The span of the node at `path`: from its key (for mapping members) to the end of its value."""
-    node, key = root, None
-    for part in path:
+class YamlPositions:
+    """Spans of a YAML document's nodes. Each mapping's keys are indexed the first time a path goes through it:
+    looking up every model node of a template with thousands of resources stays linear."""
+
+    def __init__(self, root: Node | None) -> None:
+        self._root = root
+        self._keys: dict[int, dict[object, tuple[Node, Node]]] = {}
+
+    def span(self, path: Path) -> Span | None:
+        """The span of the node at `path`: from its key (for mapping members) to the end of its value."""
+        node, key = self._root, None
+        for part in path:
+            if node is None:
+                return None
+            if CFN_TAGS.get(node.tag) == part:  # `!If [...]` stands for `{"Fn::If": [...]}`
+                continue
+            if type(node) is MappingNode:
+                found = self._member(node, part)
+                if found is None:
+                    return None
+                key, node = found
+            elif type(node) is SequenceNode and isinstance(part, int) and 0 <= part < len(node.value):
+                key, node = None, node.value[part]
+            elif type(node) is ScalarNode:  # `!GetAtt A.B` is one scalar standing for a list
+                break
+            else:
+                return None
         if node is None:
             return None
-        if CFN_TAGS.get(node.tag) == part:  # `!If [...]` stands for `{"Fn::If": [...]}`
-            continue
-        if type(node) is MappingNode:
-            found = _member(node, part)
-            if found is None:
-                return None
-            key, node = found
-        elif type(node) is SequenceNode and isinstance(part, int) and 0 <= part < len(node.value):
-            key, node = None, node.value[part]
-        elif type(node) is ScalarNode:  # `!GetAtt A.B` is one scalar standing for a list
-            break
-        else:
-            return None
-    if node is None:
-        return None
-    first = key or node
-    return Span(
-        first.start_mark.line + 1, first.start_mark.column + 1, node.end_mark.line + 1, node.end_mark.column + 1
-    )
+        first = key or node
+        return Span(
+            first.start_mark.line + 1, first.start_mark.column + 1, node.end_mark.line + 1, node.end_mark.column + 1
+        )
+
+    def _member(self, node: MappingNode, part: object) -> tuple[Node, Node] | None:
+        keys = self._keys.get(id(node))
+        if keys is None:  # the last of a repeated key wins, as in the loaded value
+            keys = self._keys[id(node)] = {k.value: (k, v) for k, v in node.value if type(k) is ScalarNode}
+        found = keys.get(part)
+        if found is None and "<<" in keys:
+            return _member(node, part)  # merge keys (`<<: *base`): rare, read the slow way
+        return found
 
 
 def _member(node: MappingNode, part: object) -> tuple[Node, Node] | None:

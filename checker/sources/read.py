@@ -74,6 +74,8 @@ def fingerprint(path: str) -> str:
         return "missing"
     except OSError as error:
         return f"unreadable: {error.strerror}"
+    except ValueError:  # a NUL in the name, from an input: no such file can exist
+        return "missing"
     if not stat.S_ISREG(info.st_mode):
         return "not a regular file"
     try:
