@@ -9,13 +9,12 @@ with its stack templates.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 
-from checker.loaders import cdk, codepipeline_json
+from checker.loaders import cdk
 from checker.loaders.base import LoadOptions, LoadResult
 from checker.loaders.cloudformation import loader as cloudformation
-from checker.loaders.ci import github, gitlab
-from checker.loaders.terraform import plan as terraform_plan
 from checker.model import DeployTarget, LoadProblem, Pipeline, ProblemSeverity, SourceFormat, SourceRef
 from checker.model.source import Path
 from checker.model.workspace import FileSummary
@@ -25,8 +24,10 @@ from checker.sources.positions import packed
 from checker.sources.read import recording
 from checker.model.record import record
 
-# The loaders, in the order they are asked whether a file is theirs.
-LOADERS = (terraform_plan, codepipeline_json, cloudformation, github, gitlab)
+# The loaders, in the order they are asked whether a file is theirs; each is imported when a file is first put
+# to it (linting CloudFormation imports no CI loader).
+LOADERS = ("checker.loaders.terraform.plan", "checker.loaders.codepipeline_json", "checker.loaders.cloudformation.loader",
+           "checker.loaders.ci.github", "checker.loaders.ci.gitlab")  # fmt: skip
 
 
 @record()
@@ -103,7 +104,8 @@ def _load(out: _Out, path: str, display: str, explicit: bool, options: LoadOptio
         if cdk.sniff(doc):
             _load_assembly(out, doc, path, display, options)
             return
-        for loader in LOADERS:
+        for name in LOADERS:
+            loader = importlib.import_module(name)
             if loader.sniff(doc):
                 _keep(out, doc, loader.load(doc, options))
                 return

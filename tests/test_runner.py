@@ -201,9 +201,10 @@ def _modules_after(code: str) -> set[str]:
 
 
 def test_linting_one_template_imports_no_heavy_library(tmp_path: Path) -> None:
-    template = SAMPLES / "01-compliant-three-accounts" / "template.yaml"
-    loaded = _modules_after(f"from checker.cli.main import main; main(['lint', {str(template)!r}, '--no-cache', "
-                            f"'-o', {str(tmp_path / 'r.txt')!r}])")  # fmt: skip
+    template = SAMPLES / "01-compliant-three-accounts" / "cloudformation.yaml"
+    loaded = _modules_after(f"from checker.cli.main import main; assert main(['lint', {str(template)!r}, '--no-cache', "
+                            f"'-o', {str(tmp_path / 'r.txt')!r}]) == 0")  # fmt: skip
+    assert "1 pipeline(s) checked" in (tmp_path / "r.txt").read_text(encoding="utf-8")
     assert not {m.split(".")[0] for m in loaded} & set(HEAVY)
 
 
@@ -212,3 +213,16 @@ def test_a_replayed_run_loads_neither_parsers_nor_rules(tmp_path: Path, cache_di
     _modules_after(f"from checker.cli.main import main; main({args})")
     loaded = _modules_after(f"from checker.cli.main import main; main({args})")
     assert "checker.cli.lint" not in loaded and "yaml" not in loaded and "checker.rules" not in loaded
+
+
+def test_rule_packs_are_found_without_importlib_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.packs import declared
+
+    (tmp_path / "mine-1.0.dist-info").mkdir()
+    (tmp_path / "mine-1.0.dist-info" / "entry_points.txt").write_text("[pipelint.rules]\nmine = mine.rules:RULES\n")
+    (tmp_path / "other-2.0.dist-info").mkdir()
+    (tmp_path / "other-2.0.dist-info" / "entry_points.txt").write_text("[console_scripts]\nother = other:main\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path), str(tmp_path / "missing")])
+    assert declared() == [(str(tmp_path), "mine-1.0.dist-info", "[pipelint.rules]\nmine = mine.rules:RULES\n")]
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "missing")])
+    assert declared() == []

@@ -23,7 +23,6 @@ from checker.runner.parallel import ForkMap, Loader, default_jobs, quiet_collect
 from checker.runner.progress import Progress
 from checker.runner.runs import KIND, RunRecord
 from checker.sources.read import note, recording
-from checker.views import show
 from checker.views.problems import problems_text
 from checker.views.style import Style
 
@@ -114,6 +113,8 @@ def _load(paths: list[str], options: LoadOptions, loader: Loader) -> Workspace:
 
 
 def _show(workspace: Workspace, analysis: Analysis, fmt: str, stream: TextIO) -> None:
+    from checker.views import show
+
     if fmt == "json":
         # compact: with an indent, the json module falls back to its pure-Python encoder (4x slower)
         stream.write(json.dumps(show.as_json(workspace, analysis), separators=(",", ":"), allow_nan=False) + "\n")

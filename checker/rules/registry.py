@@ -11,10 +11,9 @@ A pack whose entry point cannot be loaded, or that reuses a code, is reported, n
 from __future__ import annotations
 
 from functools import cache
-from importlib.metadata import entry_points
 
+from checker.packs import RULE_PACK_GROUP, declared
 from checker.rules.base import Rule
-from checker import RULE_PACK_GROUP
 
 ENTRY_POINT_GROUP = RULE_PACK_GROUP
 
@@ -34,7 +33,7 @@ def catalog() -> tuple[type[Rule], ...]:
     """Every rule: pipelint's own, then the packs' in entry-point name order. Codes are unique."""
     rules = list(builtin_rules())
     seen = {rule.code: "pipelint" for rule in rules}
-    for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
+    for point in sorted(_entry_points(), key=lambda p: p.name):
         try:
             loaded = point.load()
         except Exception as error:  # noqa: BLE001 - a broken pack is named, not a traceback
@@ -48,6 +47,14 @@ def catalog() -> tuple[type[Rule], ...]:
             seen[rule.code] = point.name
             rules.append(rule)
     return tuple(rules)
+
+
+def _entry_points() -> list:
+    if not declared():  # the usual case, told without importing importlib.metadata
+        return []
+    from importlib.metadata import entry_points
+
+    return list(entry_points(group=ENTRY_POINT_GROUP))
 
 
 def by_code() -> dict[str, type[Rule]]:

@@ -18,10 +18,10 @@ import io
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
+from checker.packs import declared
 from checker.sources.read import digest, fingerprint
 
 ENVIRONMENT = "PIPELINT_CACHE_DIR"
@@ -99,6 +99,8 @@ class Cache:
 
     def _write(self, kind: str, key: str, write: Callable[[BinaryIO], object]) -> None:
         path = self._path(kind, key)
+        import tempfile  # here: a run that finds everything in the cache writes nothing
+
         temporary = None
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -137,7 +139,7 @@ def code_fingerprint() -> str:
                 info = os.stat(os.path.join(directory, name))
                 parts.append((os.path.relpath(os.path.join(directory, name), root), info.st_size, info.st_mtime_ns))
     parts += [_library(name) for name in ("yaml", "hcl2", "lark")]
-    parts.append(_rule_packs())
+    parts.append(declared())  # the rule packs installed
     return digest(repr(parts).encode("utf-8", "surrogateescape"))
 
 
@@ -149,27 +151,3 @@ def _library(name: str) -> object:
         return (name, None)
     info = os.stat(spec.origin)
     return (name, spec.origin, info.st_size, info.st_mtime_ns)
-
-
-def _rule_packs() -> object:
-    """The installed distributions that declare pipelint rule packs, with what they declare. Read from their
-    entry_points.txt files directly: importlib.metadata costs more than a whole cached run."""
-    from checker import RULE_PACK_GROUP
-
-    header = f"[{RULE_PACK_GROUP}]"
-    found = []
-    for folder in sys.path:
-        try:
-            names = os.listdir(folder or ".")
-        except OSError:
-            continue
-        for name in sorted(names):
-            if name.endswith((".dist-info", ".egg-info")):
-                try:
-                    with open(os.path.join(folder, name, "entry_points.txt"), encoding="utf-8") as stream:
-                        text = stream.read()
-                except OSError:
-                    continue
-                if header in text:
-                    found.append((folder, name, text))
-    return found

@@ -8,7 +8,6 @@ the files, so the Workspace, and every report made from it, is the same as a ser
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import pickle
 import signal
@@ -102,7 +101,9 @@ def _options_key(options: LoadOptions) -> tuple:
     return (tuple(sorted(options.parameters.items())), options.max_file_bytes, options.var_files)
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context():  # -> multiprocessing.context.BaseContext
+    import multiprocessing  # here: a run of a few files never starts a process
+
     # fork starts a worker in a millisecond with pipelint already imported; where it is not safe (macOS) or not
     # there (Windows), spawn
     method = "fork" if sys.platform.startswith("linux") else "spawn"
@@ -139,6 +140,8 @@ class ForkMap:
         workers = min(self.jobs, len(items))
         _task = (function, items)
         try:
+            import multiprocessing
+
             with multiprocessing.get_context("fork").Pool(workers, initializer=_start_forked) as pool:
                 return pool.map(_run_task, range(len(items)), chunksize=max(1, len(items) // (workers * 4)))
         finally:

@@ -8,7 +8,6 @@ again only while every one of those files is unchanged (or still absent).
 from __future__ import annotations
 
 import codecs
-import hashlib
 import os
 import stat
 from collections.abc import Iterator
@@ -57,6 +56,8 @@ def note(path: str, mark: str | None = None) -> None:
 
 
 def digest(data: bytes) -> str:
+    import hashlib  # here: a run that keeps nothing in the cache does without it
+
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Iterator
 
 from checker.loaders.base import LoadOptions, LoadResult, report_reader_findings
-from checker.loaders.terraform import targets as target_builders
-from checker.loaders.terraform.shape import read_pipeline
 from checker.model import SourceFormat, SourceRef, Unknown
 from checker.model.source import Path
 from checker.sources.document import Document
@@ -27,6 +25,10 @@ def sniff(doc: Document) -> bool:
 
 
 def load(doc: Document, options: LoadOptions) -> LoadResult:  # noqa: ARG001
+    # imported here: every file is asked whether it is a plan, few are
+    from checker.loaders.terraform import targets as target_builders
+    from checker.loaders.terraform.shape import read_pipeline
+
     result = LoadResult(NAME)
     report_reader_findings(doc, result, "Terraform")
     plan = doc.value
