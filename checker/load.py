@@ -194,6 +194,7 @@ def _terraform_modules(run: _Run, paths: list[str]) -> dict:
                 variables.append(path)
     found: dict[str, tuple] = {}
     for directory, (display, variables) in named.items():
+        note(os.path.join(directory, ""))  # a .tf file added beside a named one joins its module
         names = sorted(os.listdir(directory))
         tf = [n for n in names if n.endswith(TERRAFORM_SUFFIX) and os.path.isfile(os.path.join(directory, n))]
         if not tf:

@@ -226,3 +226,14 @@ def test_rule_packs_are_found_without_importlib_metadata(tmp_path: Path, monkeyp
     assert declared() == [(str(tmp_path), "mine-1.0.dist-info", "[pipelint.rules]\nmine = mine.rules:RULES\n")]
     monkeypatch.setattr(sys, "path", [str(tmp_path / "missing")])
     assert declared() == []
+
+
+def test_a_tf_file_added_beside_a_named_one_is_read(tmp_path: Path, cache_dir: Path) -> None:
+    module = tmp_path / "infra"
+    module.mkdir()
+    (module / "main.tf").write_text('variable "x" {\n  default = "a"\n}\n', encoding="utf-8")
+    first = _lint(tmp_path, str(module / "main.tf"))
+    pipeline = (SAMPLES / "02-prod-without-approval" / "terraform" / "main.tf").read_text(encoding="utf-8")
+    (module / "pipeline.tf").write_text(pipeline, encoding="utf-8")
+    second = _lint(tmp_path, str(module / "main.tf"))
+    assert second != first and second == _lint(tmp_path, str(module / "main.tf"), "--no-cache", name="fresh.json")
