@@ -167,9 +167,18 @@ def _walk(run: _Run, top: str) -> Iterator[FileUnit | Callable[[], None]]:
             suffix = os.path.splitext(name)[1].lower()
             if name.endswith(".tf.json"):
                 yield functools.partial(_terraform_json, run, os.path.normpath(path))
-            elif (suffix in CANDIDATE_SUFFIXES and not SKIPPED_FILES.fullmatch(name) and os.path.isfile(path)
+            elif (suffix in CANDIDATE_SUFFIXES and not SKIPPED_FILES.fullmatch(name) and _is_file(path)
                   and not terraform_files.is_variables_file(name)):  # fmt: skip
                 yield FileUnit(path, os.path.normpath(path), explicit=False)
+
+
+def _is_file(path: str) -> bool:
+    """os.path.isfile; a name that is not a file (a link to nothing yet, a folder) is noted: the run's result
+    changes once it is one. A file is noted when it is read."""
+    found = os.path.isfile(path)
+    if not found:
+        note(path)
+    return found
 
 
 def _terraform_json(run: _Run, display: str) -> None:
@@ -196,7 +205,7 @@ def _terraform_modules(run: _Run, paths: list[str]) -> dict:
     for directory, (display, variables) in named.items():
         note(os.path.join(directory, ""))  # a .tf file added beside a named one joins its module
         names = sorted(os.listdir(directory))
-        tf = [n for n in names if n.endswith(TERRAFORM_SUFFIX) and os.path.isfile(os.path.join(directory, n))]
+        tf = [n for n in names if n.endswith(TERRAFORM_SUFFIX) and _is_file(os.path.join(directory, n))]
         if not tf:
             for path in variables:
                 run.fail(os.path.normpath(path), "a Terraform variables file without a .tf file in its directory; it "

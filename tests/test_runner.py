@@ -237,3 +237,59 @@ def test_a_tf_file_added_beside_a_named_one_is_read(tmp_path: Path, cache_dir: P
     (module / "pipeline.tf").write_text(pipeline, encoding="utf-8")
     second = _lint(tmp_path, str(module / "main.tf"))
     assert second != first and second == _lint(tmp_path, str(module / "main.tf"), "--no-cache", name="fresh.json")
+
+
+def test_a_link_retargeted_to_the_same_bytes_is_seen(tmp_path: Path, cache_dir: Path) -> None:
+    """A reusable workflow linked outside the repository is refused, whatever its bytes."""
+    repo, outside = tmp_path / "repo", tmp_path / "outside"
+    workflows = repo / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (repo / "shared").mkdir()
+    outside.mkdir()
+    (workflows / "main.yml").write_text("on: push\njobs:\n  deploy:\n    uses: ./.github/workflows/reuse.yml\n")
+    called = "on: workflow_call\njobs:\n  prod:\n    runs-on: x\n    environment: production\n    steps: [{run: echo}]\n"
+    (repo / "shared" / "reuse.yml").write_text(called)
+    (outside / "reuse.yml").write_text(called)
+    (workflows / "reuse.yml").symlink_to(repo / "shared" / "reuse.yml")
+    target = str(workflows / "main.yml")
+    first = _lint(tmp_path, target)
+    (workflows / "reuse.yml").unlink()
+    (workflows / "reuse.yml").symlink_to(outside / "reuse.yml")
+    second = _lint(tmp_path, target)
+    assert "outside the repository" in second[1] and "outside the repository" not in first[1]
+    assert second == _lint(tmp_path, target, "--no-cache", name="fresh.json")
+
+
+def test_a_link_to_nothing_that_comes_to_point_at_a_file_is_read(tmp_path: Path, cache_dir: Path) -> None:
+    folder, other = tmp_path / "in", tmp_path / "other"
+    folder.mkdir()
+    other.mkdir()
+    (folder / "p.json").symlink_to(other / "p.json")
+    assert _lint(tmp_path, str(folder))[0] == 0
+    shutil.copy(SAMPLES / "02-prod-without-approval" / "codepipeline.json", other / "p.json")
+    code, text = _lint(tmp_path, str(folder))
+    assert code == 1 and '"PL101"' in text
+
+
+def test_a_file_named_like_a_shipped_pack_takes_its_place(tmp_path: Path, cache_dir: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    sample = str(SAMPLES / "02-prod-without-approval" / "codepipeline.json")
+    assert _lint(tmp_path, sample, "--policy", "strict")[0] == 1
+    (tmp_path / "strict").write_text("version: 1\nextends: default\nrules:\n  ignore: [PL101]\n")
+    code, _ = _lint(tmp_path, sample, "--policy", "strict")
+    assert (code, _) == _lint(tmp_path, sample, "--policy", "strict", "--no-cache", name="fresh.json")
+
+
+def test_a_rule_pack_edited_in_place_changes_the_code_fingerprint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.runner import cache
+
+    (tmp_path / "mypack").mkdir()
+    (tmp_path / "mypack" / "__init__.py").write_text("")
+    (tmp_path / "mypack" / "rules.py").write_text("RULES = ()\n")
+    (tmp_path / "mypack-1.0.dist-info").mkdir()
+    (tmp_path / "mypack-1.0.dist-info" / "entry_points.txt").write_text("[pipelint.rules]\nmypack = mypack.rules:RULES\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = cache.code_fingerprint()
+    (tmp_path / "mypack" / "rules.py").write_text("RULES = ()  # edited, one line longer\n")
+    assert cache.code_fingerprint() != before

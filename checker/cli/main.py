@@ -96,13 +96,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
     speed = parser.add_argument_group("speed (the results are the same whatever these say)")
     speed.add_argument(
         "--jobs", "-j", type=_jobs, default=0, metavar="N",
-        help="load files in N processes (default: the machine's cores; 1: in this process)",
+        help="load files, and run the rules over pipelines, in N processes (1 to 256; default: the cores this "
+             "process may use; 1: all in this process). Processes are forked on Linux, spawned elsewhere",
     )  # fmt: skip
     speed.add_argument(
         "--no-cache", action="store_true",
         help="neither use nor fill the cache (also: PIPELINT_NO_CACHE=1). The cache keeps each file's load, and each lint run's reports, under "
              "a digest of pipelint's code, the options and every file read: a file changed, added or removed is "
-             "read again, and an unchanged set of files is reported again at once",
+             "read again, and an unchanged set of files is reported again at once. Runs with --write-baseline or "
+             "--cfn-lint are not kept whole (what they depend on is outside pipelint)",
     )  # fmt: skip
     speed.add_argument(
         "--cache-dir", metavar="DIR", default=None,
@@ -265,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
 def _cache(args: argparse.Namespace) -> tuple[Cache | None, str | None]:
     """The cache (None with --no-cache, or when its folder cannot be used), and the key of this run in it:
     a lint run that writes nothing else (no --write-baseline) and asks nothing outside pipelint (--cfn-lint)."""
-    if args.no_cache or os.environ.get("PIPELINT_NO_CACHE"):
+    if args.no_cache or os.environ.get("PIPELINT_NO_CACHE", "") not in ("", "0"):
         return None, None
     from checker.runner.cache import Cache
     from checker.runner.runs import run_key

@@ -139,8 +139,44 @@ def code_fingerprint() -> str:
                 info = os.stat(os.path.join(directory, name))
                 parts.append((os.path.relpath(os.path.join(directory, name), root), info.st_size, info.st_mtime_ns))
     parts += [_library(name) for name in ("yaml", "hcl2", "lark")]
-    parts.append(declared())  # the rule packs installed
+    packs = declared()
+    parts.append(packs)  # the rule packs installed, and their code
+    parts += [_tree(name) for name in _pack_packages(packs)]
     return digest(repr(parts).encode("utf-8", "surrogateescape"))
+
+
+def _pack_packages(packs: list[tuple[str, str, str]]) -> list[str]:
+    """The top-level packages the rule packs' entry points name (`mypack.rules:RULES` -> mypack)."""
+    names = set()
+    for _, _, text in packs:
+        for line in text.splitlines():
+            name, _, value = line.partition("=")
+            if value.strip() and ":" in value and not name.strip().startswith(("[", "#")):
+                names.add(value.strip().split(":")[0].split(".")[0].strip())
+    return sorted(names)
+
+
+def _tree(name: str) -> object:
+    """A package's source files by size and time (an editable rule pack edited in place counts)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return (name, None)
+    if spec is None:
+        return (name, None)
+    files = []
+    for folder in spec.submodule_search_locations or []:
+        for directory, subdirectories, names in os.walk(folder):
+            subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
+            for file in sorted(n for n in names if n.endswith(".py")):
+                info = os.stat(os.path.join(directory, file))
+                files.append((os.path.join(directory, file), info.st_size, info.st_mtime_ns))
+    if not files and spec.origin:
+        info = os.stat(spec.origin)
+        files.append((spec.origin, info.st_size, info.st_mtime_ns))
+    return (name, files)
 
 
 def _library(name: str) -> object:

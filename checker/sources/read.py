@@ -50,7 +50,7 @@ def recording() -> Iterator[Reads]:
 def note(path: str, mark: str | None = None) -> None:
     """Note that what is being worked out depends on this file (its content, or its absence)."""
     if _recording:
-        mark = mark or fingerprint(path)
+        mark = mark + _linked(path) if mark else fingerprint(path)
         for reads in _recording:
             reads.files.setdefault(path, mark)
 
@@ -61,9 +61,24 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
+def _linked(path: str) -> str:
+    """Where a path leads when a link on the way leads elsewhere: a workflow linked outside its repository is
+    refused, whatever its bytes."""
+    try:
+        real = os.path.realpath(path)
+    except (OSError, ValueError):
+        return ""
+    return "" if real == os.path.abspath(path) else f" -> {real}"
+
+
 def fingerprint(path: str) -> str:
-    """A digest of the file's bytes, or what stands in their place: missing, not a regular file, unreadable.
-    A path ending in a separator stands for a folder's listing: the names in it."""
+    """A digest of the file's bytes, or what stands in their place: missing, not a regular file, unreadable;
+    and where it really is, when a link leads there. A path ending in a separator stands for a folder's
+    listing: the names in it."""
+    return _fingerprint(path) + _linked(path)
+
+
+def _fingerprint(path: str) -> str:
     if path.endswith(os.sep):
         try:
             return digest("\0".join(sorted(os.listdir(path))).encode("utf-8", "surrogateescape"))
