@@ -16,7 +16,7 @@ from checker.cli.main import main
 from checker.load import FileUnit, load_workspace
 from checker.loaders.base import LoadOptions
 from checker.model import FrozenDict
-from checker.runner.cache import Cache
+from checker.runner.cache import Cache, unchanged
 from checker.runner.parallel import Loader
 from checker.runner.progress import Progress
 from tests.conftest import ROOT, SAMPLES
@@ -253,6 +253,9 @@ def test_a_link_retargeted_to_the_same_bytes_is_seen(tmp_path: Path, cache_dir: 
     (workflows / "reuse.yml").symlink_to(repo / "shared" / "reuse.yml")
     target = str(workflows / "main.yml")
     first = _lint(tmp_path, target)
+    _lint(tmp_path, target, name="other.json")  # another run, from the files' entries
+    records = [Cache(str(cache_dir)).get("run", entry.name) for entry in _entries(cache_dir, "run")]
+    assert len(records) == 2 and all(unchanged(r.depends) for r in records)  # both used again while unchanged
     (workflows / "reuse.yml").unlink()
     (workflows / "reuse.yml").symlink_to(outside / "reuse.yml")
     second = _lint(tmp_path, target)

@@ -48,9 +48,10 @@ def recording() -> Iterator[Reads]:
 
 
 def note(path: str, mark: str | None = None) -> None:
-    """Note that what is being worked out depends on this file (its content, or its absence)."""
+    """Note that what is being worked out depends on this file (its content, or its absence); `mark`: its
+    fingerprint, when known already."""
     if _recording:
-        mark = mark + _linked(path) if mark else fingerprint(path)
+        mark = mark or fingerprint(path)
         for reads in _recording:
             reads.files.setdefault(path, mark)
 
@@ -115,7 +116,7 @@ def read_text(path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
         note(path)
         raise
     if _recording:
-        note(path, digest(data))
+        note(path, digest(data) + _linked(path))  # as `fingerprint` says it, without reading the file again
     return decode(data)
 
 
