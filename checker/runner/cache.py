@@ -130,18 +130,10 @@ def code_fingerprint() -> str:
     an edited checkout counts), the Python that runs it, the parsers it uses, and the rule packs installed."""
     import checker
 
-    parts: list[object] = [checker.__version__, sys.version, sys.executable]
-    root = os.path.dirname(os.path.abspath(checker.__file__))
-    for directory, subdirectories, files in os.walk(root):
-        subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
-        for name in sorted(files):
-            if name.endswith((".py", ".json", ".yaml", ".md")):
-                info = os.stat(os.path.join(directory, name))
-                parts.append((os.path.relpath(os.path.join(directory, name), root), info.st_size, info.st_mtime_ns))
-    parts += [_library(name) for name in ("yaml", "hcl2", "lark")]
     packs = declared()
-    parts.append(packs)  # the rule packs installed, and their code
-    parts += [_tree(name) for name in _pack_packages(packs)]
+    parts: list[object] = [checker.__version__, sys.version, sys.executable, packs,
+                           _tree("checker", (".py", ".json", ".yaml", ".md"))]  # fmt: skip
+    parts += [_tree(name) for name in ("yaml", "hcl2", "lark", *_pack_packages(packs))]
     return digest(repr(parts).encode("utf-8", "surrogateescape"))
 
 
@@ -156,8 +148,8 @@ def _pack_packages(packs: list[tuple[str, str, str]]) -> list[str]:
     return sorted(names)
 
 
-def _tree(name: str) -> object:
-    """A package's source files by size and time (an editable rule pack edited in place counts)."""
+def _tree(name: str, suffixes: tuple[str, ...] = (".py",)) -> object:
+    """A package's files (a module's one file) by size and time: a package edited in place counts."""
     import importlib.util
 
     try:
@@ -170,20 +162,10 @@ def _tree(name: str) -> object:
     for folder in spec.submodule_search_locations or []:
         for directory, subdirectories, names in os.walk(folder):
             subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
-            for file in sorted(n for n in names if n.endswith(".py")):
+            for file in sorted(n for n in names if n.endswith(suffixes)):
                 info = os.stat(os.path.join(directory, file))
                 files.append((os.path.join(directory, file), info.st_size, info.st_mtime_ns))
     if not files and spec.origin:
         info = os.stat(spec.origin)
         files.append((spec.origin, info.st_size, info.st_mtime_ns))
     return (name, files)
-
-
-def _library(name: str) -> object:
-    import importlib.util
-
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.origin:
-        return (name, None)
-    info = os.stat(spec.origin)
-    return (name, spec.origin, info.st_size, info.st_mtime_ns)
