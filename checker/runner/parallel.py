@@ -24,6 +24,9 @@ from checker.runner.cache import Cache, unchanged
 from checker.runner.progress import Progress
 from checker.sources.read import fingerprint, note
 
+# fork starts a worker in a millisecond with pipelint already imported, and shares what this process has built;
+# where it is not safe (macOS) or not there (Windows), workers are spawned, and ForkMap runs here
+FORKS = sys.platform.startswith("linux")
 MIN_PARALLEL = 16  # below this many files to load, starting processes costs more than it saves
 KIND = "file"
 
@@ -104,9 +107,7 @@ def _options_key(options: LoadOptions) -> tuple:
 def _context():  # -> multiprocessing.context.BaseContext
     import multiprocessing  # here: a run of a few files never starts a process
 
-    # fork starts a worker in a millisecond with pipelint already imported; where it is not safe (macOS) or not
-    # there (Windows), spawn
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    method = "fork" if FORKS else "spawn"
     return multiprocessing.get_context(method)
 
 
@@ -116,7 +117,7 @@ _options: LoadOptions | None = None
 def _start_worker(options: LoadOptions) -> None:
     global _options
     _options = options
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
+    _start_forked()
     gc.set_threshold(*QUIET_THRESHOLDS)  # the parent's, when forked; a spawned worker's own
 
 
@@ -135,7 +136,7 @@ class ForkMap:
 
     def __call__(self, function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
         global _task
-        if self.jobs <= 1 or len(items) < MIN_PARALLEL or not sys.platform.startswith("linux"):
+        if self.jobs <= 1 or len(items) < MIN_PARALLEL or not FORKS:
             return [function(item) for item in items]
         workers = min(self.jobs, len(items))
         _task = (function, items)
@@ -152,7 +153,7 @@ _task: tuple[Callable[[Any], Any], list[Any]] | None = None
 
 
 def _start_forked() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
 
 
 def _run_task(index: int) -> Any:

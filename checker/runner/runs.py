@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 
 from checker.runner.cache import Cache, unchanged
+from checker.views.style import Style
 
 KIND = "run"
 SPEED_ONLY = frozenset({"jobs", "no_cache", "cache_dir", "no_progress"})
@@ -32,7 +33,7 @@ class RunRecord:
 
 def run_key(cache: Cache, args: argparse.Namespace) -> str:
     options = sorted((name, value) for name, value in vars(args).items() if name not in SPEED_ONLY)
-    colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    colour = Style.for_stream(sys.stdout).enabled  # as the text report on standard output decides it
     return cache.key(KIND, os.getcwd(), options, datetime.date.today().isoformat(), colour)
 
 
