@@ -52,9 +52,10 @@ def lint(
     analysis = Analysis(workspace, policy.environments)
     groups = _groups(workspace.pipelines)
     names = Identities(workspace)
-    infos = [_info(rule_class, policy) for rule_class in (rules if rules is not None else catalog())]
+    classes = rules if rules is not None else catalog()
+    infos = [_info(rule_class, policy) for rule_class in classes]
     checks = [(info, rule_class(), RuleContext(analysis, info.options))
-              for info, rule_class in zip(infos, rules if rules is not None else catalog()) if info.enabled]  # fmt: skip
+              for info, rule_class in zip(infos, classes) if info.enabled]  # fmt: skip
 
     def each(group: list[Pipeline]) -> tuple[list[Evaluation], PipelineOverview]:
         """Every rule's evaluation of one pipeline, and its overview."""
@@ -62,15 +63,15 @@ def lint(
                 _overview(workspace, analysis, group))  # fmt: skip
 
     done = map_groups(each, groups)
-    evaluated = iter(range(len(checks)))
+    enabled = iter(range(len(checks)))  # the index of each enabled rule's evaluation in a group's list
     evaluations = []
     for info in infos:  # rule by rule, as the reports list them
-        if not info.enabled:
+        if info.enabled:
+            index = next(enabled)
+            evaluations += [found[index] for found, _ in done]
+        else:
             evaluations += [_evaluation(info, group, Outcome.DISABLED, "the policy does not select this rule")
                             for group in groups]  # fmt: skip
-            continue
-        index = next(evaluated)
-        evaluations += [found[index] for found, _ in done]
     suppressor = Suppressor(workspace, policy, today or datetime.date.today())
     evaluations = [suppressor.apply(e) for e in evaluations]
     findings = [f for e in evaluations for f in e.findings] + suppressor.expired_exemptions()
